@@ -1,0 +1,48 @@
+# kafka.so: build, demo, tests, benchmarks.
+#   make          build build/kafka.so and the C programs
+#   make demo     produce and consume through the library (embedded mock
+#                 cluster, or KAFKA_BOOTSTRAP=host:port)
+#   make test     every test (installs what it needs; starts a real broker)
+#   make header   regenerate include/kafka.h
+#   make bench    benchmarks (see bench/)
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -pedantic
+BUILD   := build
+LIB     := $(BUILD)/kafka.so
+CARGO_LIB := target/release/libkafka.so
+LDLIB   := -L$(BUILD) -l:kafka.so -Wl,-rpath,'$$ORIGIN'
+C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker
+
+.PHONY: all lib demo test header check-header bench clean programs
+
+all: lib programs
+
+lib: $(LIB)
+
+$(LIB): $(shell find src -name '*.rs') Cargo.toml
+	cargo build --release
+	@mkdir -p $(BUILD)
+	cp $(CARGO_LIB) $(LIB)
+
+programs: $(C_PROGRAMS)
+
+$(BUILD)/%: bindings/c/%.c include/kafka.h $(LIB)
+	$(CC) $(WARN) $(CFLAGS) -Iinclude -o $@ $< $(LDLIB)
+
+demo: all
+	$(BUILD)/demo
+
+header:
+	cbindgen -q --config cbindgen.toml --crate kafka --output include/kafka.h
+
+test:
+	tests/run-all.sh
+
+bench: all
+	bench/run.sh
+
+clean:
+	cargo clean
+	rm -rf $(BUILD)

@@ -1,0 +1,215 @@
+//! The group consumer: subscribes, hands out messages into caller buffers,
+//! and commits.
+
+use std::collections::VecDeque;
+use std::ffi::{CStr, CString};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rdkafka_sys as rd;
+
+use crate::config::Config;
+use crate::error::{check, cstr_lossy, errstr_text, Error, Result, KAFKA_ERR_CREATE};
+use crate::partition_list::{PartitionList, RawList};
+use crate::producer::millis;
+
+/// How long `Committed` waits for the group coordinator.
+pub const COMMITTED_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A message owned by the application side; destroyed on drop.
+struct Message(*mut rd::rd_kafka_message_t);
+
+// SAFETY: a message may be destroyed from any thread.
+unsafe impl Send for Message {}
+
+impl Message {
+    fn get(&self) -> &rd::rd_kafka_message_t {
+        // SAFETY: non-null and live while we own it.
+        unsafe { &*self.0 }
+    }
+
+    fn payload(&self) -> &[u8] {
+        let m = self.get();
+        bytes(m.payload as *const u8, m.len)
+    }
+
+    fn key(&self) -> &[u8] {
+        let m = self.get();
+        bytes(m.key as *const u8, m.key_len)
+    }
+
+    fn topic(&self) -> &[u8] {
+        // SAFETY: rkt is the message's live topic handle.
+        unsafe { CStr::from_ptr(rd::rd_kafka_topic_name(self.get().rkt)) }.to_bytes()
+    }
+}
+
+impl Drop for Message {
+    fn drop(&mut self) {
+        // SAFETY: we own the message.
+        unsafe { rd::rd_kafka_message_destroy(self.0) }
+    }
+}
+
+fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if ptr.is_null() || len == 0 {
+        &[]
+    } else {
+        // SAFETY: librdkafka guarantees ptr/len describe the message's data.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+}
+
+/// Where `consume` copies a message: three caller buffers.
+pub struct Buffers<'a> {
+    pub topic: &'a mut [u8],
+    pub payload: &'a mut [u8],
+    pub key: &'a mut [u8],
+}
+
+/// Sizes of topic, payload and key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lengths {
+    pub topic: usize,
+    pub payload: usize,
+    pub key: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumed {
+    /// Copied into the buffers.
+    Message { lengths: Lengths, partition: i32, offset: i64 },
+    /// Nothing arrived within the wait.
+    Nothing,
+    /// A buffer was too small; the message is kept for the next call.
+    TooSmall { needed: Lengths },
+}
+
+pub struct Consumer {
+    rk: *mut rd::rd_kafka_t,
+    /// Messages handed back because the caller's buffers were too small.
+    kept: Mutex<VecDeque<Message>>,
+}
+
+// SAFETY: rd_kafka_t is thread-safe for poll/commit/committed; `kept` is
+// behind a mutex.
+unsafe impl Send for Consumer {}
+unsafe impl Sync for Consumer {}
+
+impl Consumer {
+    /// Creates a group consumer from a copy of `config` and subscribes it.
+    pub fn new(config: &Config, topics: &[CString]) -> Result<Self> {
+        let conf = config.duplicate_raw();
+        let mut errstr = [0 as libc::c_char; 512];
+        // SAFETY: conf is our fresh copy; on success rd_kafka_new owns it.
+        let rk = unsafe {
+            rd::rd_kafka_new(rd::rd_kafka_type_t::RD_KAFKA_CONSUMER, conf, errstr.as_mut_ptr(), errstr.len())
+        };
+        if rk.is_null() {
+            // SAFETY: rd_kafka_new left the conf with us on failure.
+            unsafe { rd::rd_kafka_conf_destroy(conf) };
+            return Err(Error::new(KAFKA_ERR_CREATE, format!("cannot create consumer: {}", errstr_text(&errstr))));
+        }
+        let consumer = Consumer { rk, kept: Mutex::new(VecDeque::new()) };
+        // SAFETY: rk is live. Routes all events to the consumer queue.
+        check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
+        consumer.subscribe(topics)?;
+        Ok(consumer)
+    }
+
+    /// Replaces the subscription with `topics`.
+    pub fn subscribe(&self, topics: &[CString]) -> Result<()> {
+        let list = RawList::new(topics.len());
+        for topic in topics {
+            // SAFETY: list is ours; topic is NUL-terminated.
+            unsafe { rd::rd_kafka_topic_partition_list_add(list.0, topic.as_ptr(), -1 /* RD_KAFKA_PARTITION_UA */) };
+        }
+        // SAFETY: rk and list are live; subscribe copies the list.
+        let err = unsafe { rd::rd_kafka_subscribe(self.rk, list.0) };
+        check(err).map_err(|e| match err {
+            rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__INVALID_ARG | rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__UNKNOWN_GROUP => {
+                Error::new(e.code, format!("cannot subscribe: {} (is group.id set?)", e.text))
+            }
+            _ => Error::new(e.code, format!("cannot subscribe: {}", e.text)),
+        })
+    }
+
+    /// Waits up to `wait` for the next message and copies it into `buffers`.
+    /// Kafka errors and events (partition EOF, ...) come back as `Err`.
+    pub fn consume(&self, wait: Duration, buffers: Buffers<'_>) -> Result<Consumed> {
+        let kept = self.kept.lock().pop_front();
+        let message = match kept {
+            Some(m) => m,
+            None => {
+                // SAFETY: rk is live; the returned message is ours.
+                let raw = unsafe { rd::rd_kafka_consumer_poll(self.rk, millis(wait)) };
+                if raw.is_null() {
+                    return Ok(Consumed::Nothing);
+                }
+                Message(raw)
+            }
+        };
+        let m = message.get();
+        if m.err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            // SAFETY: message is live.
+            let text = unsafe { cstr_lossy(rd::rd_kafka_message_errstr(message.0)) };
+            return Err(Error::new(m.err as i32, text));
+        }
+        let (topic, payload, key) = (message.topic(), message.payload(), message.key());
+        let needed = Lengths { topic: topic.len(), payload: payload.len(), key: key.len() };
+        if needed.topic > buffers.topic.len() || needed.payload > buffers.payload.len() || needed.key > buffers.key.len() {
+            self.kept.lock().push_front(message);
+            return Ok(Consumed::TooSmall { needed });
+        }
+        copy_terminated(buffers.topic, topic);
+        copy_terminated(buffers.payload, payload);
+        copy_terminated(buffers.key, key);
+        Ok(Consumed::Message { lengths: needed, partition: m.partition, offset: m.offset })
+    }
+
+    /// Synchronous commit: of `offsets`, or of the consumed positions of the
+    /// current assignment when `None`. The committed offset of a partition is
+    /// the next one to read (last consumed + 1).
+    pub fn commit(&self, offsets: Option<&PartitionList>) -> Result<()> {
+        let snapshot = offsets.map(|list| list.snapshot());
+        let raw = snapshot.as_ref().map_or(std::ptr::null(), |l| l.0 as *const _);
+        // SAFETY: rk is live; raw is NULL or our private copy.
+        check(unsafe { rd::rd_kafka_commit(self.rk, raw, 0) })
+    }
+
+    /// The group's committed offset for the first entry of `list`
+    /// (`RD_KAFKA_OFFSET_INVALID`, -1001, when none).
+    pub fn committed(&self, list: &PartitionList, timeout: Duration) -> Result<i64> {
+        let snapshot = list.snapshot();
+        if snapshot.entries().is_empty() {
+            return Err(Error::invalid_argument("Committed needs a list with at least one entry"));
+        }
+        // SAFETY: rk is live; snapshot is our private copy.
+        check(unsafe { rd::rd_kafka_committed(self.rk, snapshot.0, millis(timeout)) })?;
+        let first = &snapshot.entries()[0];
+        check(first.err)?;
+        Ok(first.offset)
+    }
+}
+
+/// Copies `data` into `buf` and adds a NUL when there is room, so a C caller
+/// can print text fields; lengths stay explicit for binary data.
+fn copy_terminated(buf: &mut [u8], data: &[u8]) {
+    buf[..data.len()].copy_from_slice(data);
+    if let Some(slot) = buf.get_mut(data.len()) {
+        *slot = 0;
+    }
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        // Messages hold references into rk: destroy them first. Close leaves
+        // the group (committing first when auto-commit is on).
+        self.kept.lock().clear();
+        // SAFETY: the last reference is gone.
+        unsafe {
+            rd::rd_kafka_consumer_close(self.rk);
+            rd::rd_kafka_destroy(self.rk);
+        }
+    }
+}

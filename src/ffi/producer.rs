@@ -1,0 +1,142 @@
+//! Producing: `Produce`, `DeliveryReport`, `DRMessageError`, `Flush`,
+//! `UninitProducer`.
+
+use std::time::Duration;
+
+use libc::{c_char, c_int, c_ulonglong, c_void};
+
+use super::{guard, input_bytes, input_str, output_array, required, set_optional, ErrorText};
+use crate::client::Client;
+use crate::error::{describe_code, Error};
+use crate::registry;
+
+/// The longest `DeliveryReport` waits when messages are in flight and none
+/// has reported yet; short, so an APL loop stays interruptible.
+const REPORT_WAIT: Duration = Duration::from_millis(500);
+
+/// Enqueues one message for `topic`. On the first call the client handle
+/// becomes a producer (if librdkafka refuses its configuration: status
+/// `KAFKA_ERR_CREATE` (1) and the reason in `errtxt`).
+///
+/// `payload` (`paylen` bytes) and `key` (`keylen` bytes) are copied and may
+/// contain NUL bytes. A NULL `key` means no key; a non-NULL `key` with
+/// `keylen` 0 is an empty key. A NULL `payload` with `paylen` 0 is a null
+/// value. `partition` -1 lets the partitioner choose by key.
+///
+/// `*msgid` always receives a fresh id, unique within the loaded library,
+/// that the message's delivery report will carry. Returns 0 when enqueued,
+/// else librdkafka's error (e.g. -184 queue full: collect delivery reports
+/// and retry) with its text in `errtxt` (capacity `*plen` on entry, length
+/// written on return).
+#[no_mangle]
+pub unsafe extern "C" fn Produce(
+    prod: *mut c_void,
+    topic: *const c_char,
+    payload: *const c_char,
+    paylen: u32,
+    key: *const c_char,
+    keylen: u32,
+    partition: i32,
+    msgid: *mut u64,
+    errtxt: *mut c_char,
+    plen: *mut c_int,
+) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |_| {
+        let producer = registry::get::<Client>(prod)?.producer()?;
+        let topic = input_str(topic, "topic")?;
+        let payload = input_bytes(payload, paylen, "payload")?;
+        let key = input_bytes(key, keylen, "key")?;
+        let (id, outcome) = producer.produce(topic, payload, key, partition);
+        set_optional(msgid, id);
+        outcome.map(|()| 0)
+    })
+}
+
+/// Serves delivery reports, oldest first: writes up to `*plength` (message
+/// id, status) pairs into `msgid` and `err` and sets `*plength` to how many
+/// were written; the rest are kept for the next call. Every produced message
+/// gets exactly one report: status 0 when delivered, else librdkafka's error
+/// (see `DRMessageError`).
+///
+/// Returns at once when reports are ready or nothing is in flight; waits at
+/// most 500 ms only when messages are in flight and none has reported yet.
+/// On a handle that has not produced yet: returns 0 with `*plength` 0.
+/// Reports not yet collected are kept in memory, 16 bytes each.
+#[no_mangle]
+pub unsafe extern "C" fn DeliveryReport(
+    prod: *mut c_void,
+    msgid: *mut c_ulonglong,
+    err: *mut c_int,
+    plength: *mut c_int,
+) -> c_int {
+    guard(ErrorText::none(), |_| {
+        let client = registry::get::<Client>(prod)?;
+        let length = required(plength, "plength")?;
+        if *length < 0 {
+            return Err(Error::invalid_argument(format!("plength is negative ({})", *length)));
+        }
+        let capacity = *length as usize;
+        let Some(producer) = client.existing_producer()? else {
+            *length = 0;
+            return Ok(0);
+        };
+        let ids = output_array(msgid as *mut u64, capacity, "msgid")?;
+        let statuses = output_array(err, capacity, "err")?;
+        *length = producer.take_reports(ids, statuses, REPORT_WAIT) as c_int;
+        Ok(0)
+    })
+}
+
+/// Writes the human text for the status `*err` (a librdkafka error code or
+/// one of this library's `KAFKA_ERR_*`) into `errtxt` (capacity `*plen` on
+/// entry, length written on return). Returns 0.
+#[no_mangle]
+pub unsafe extern "C" fn DRMessageError(err: *const c_int, errtxt: *mut c_char, plen: *mut c_int) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |text| {
+        if err.is_null() {
+            return Err(Error::invalid_argument("err is NULL"));
+        }
+        // The text is this function's result.
+        text.write(&describe_code(*err));
+        Ok(0)
+    })
+}
+
+/// Waits up to `timeout_ms` until every message produced on `prod` has its
+/// delivery report (kept for `DeliveryReport`), and writes the number still
+/// in flight to `*inflight` (optional). Returns 0 when none is left, -185
+/// (timed out) when some are. On a handle that has not produced yet:
+/// returns 0 with `*inflight` 0.
+#[no_mangle]
+pub unsafe extern "C" fn Flush(prod: *mut c_void, timeout_ms: i32, inflight: *mut i32) -> c_int {
+    guard(ErrorText::none(), |_| {
+        let client = registry::get::<Client>(prod)?;
+        let left = match client.existing_producer()? {
+            Some(producer) => producer.flush(Duration::from_millis(timeout_ms.max(0) as u64)),
+            None => 0,
+        };
+        set_optional(inflight, left.min(i32::MAX as u64) as i32);
+        Ok(if left == 0 { 0 } else { rdkafka_sys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED_OUT as c_int })
+    })
+}
+
+/// Releases a producer handle (or a client handle that never produced).
+/// First waits until every message has reached its outcome, which
+/// librdkafka bounds by `message.timeout.ms` (default 300000 ms: lower it to
+/// bound this wait when brokers may be unreachable). The handle is released
+/// whatever the outcome; the status says whether anything was lost:
+/// 0 when every message was delivered or its report was collected;
+/// -185 when messages were still undelivered; the error of the first failed
+/// message whose report was never collected. `KAFKA_ERR_BAD_HANDLE` when
+/// `prod` is not a live client handle or is a consumer (then nothing is
+/// released), including a second call on the same handle.
+#[no_mangle]
+pub unsafe extern "C" fn UninitProducer(prod: *mut c_void) -> c_int {
+    guard(ErrorText::none(), |_| {
+        let client = registry::release_if::<Client>(prod, |c| c.existing_producer().map(|_| ()))?;
+        match client.existing_producer()? {
+            Some(producer) => producer.close().map(|()| 0),
+            None => Ok(0),
+        }
+    })
+}

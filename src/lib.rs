@@ -1,0 +1,17 @@
+//! A C-ABI Kafka client over librdkafka, a drop-in replacement for Dyalog's
+//! APL Kafka library (`kafka.so`), callable from APL's `⎕NA`, C, and any
+//! language with an FFI.
+//!
+//! `ffi` is the exported ABI: thin functions that check arguments and
+//! resolve handles through `registry`, then call the safe modules, which
+//! hold the Kafka logic.
+
+pub mod client;
+pub mod config;
+pub mod consumer;
+pub mod error;
+pub mod ffi;
+pub mod mock_cluster;
+pub mod partition_list;
+pub mod producer;
+pub mod registry;

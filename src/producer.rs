@@ -1,0 +1,231 @@
+//! The producer: enqueues messages and keeps their delivery reports until
+//! the application asks for them.
+//!
+//! Delivery reports are served by `rd_kafka_poll` on the calling thread (no
+//! callback ever reaches the host language) and moved at once into a compact
+//! queue of (message id, status) pairs, 16 bytes each. Every `Produce` serves
+//! them too, so reports the application has not collected yet never fill
+//! librdkafka's own queue (`queue.buffering.max.messages`), and `Produce`
+//! does not fail with queue-full merely because nobody called
+//! `DeliveryReport`.
+
+use std::collections::VecDeque;
+use std::ffi::CStr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use libc::c_void;
+use parking_lot::Mutex;
+use rdkafka_sys as rd;
+
+use crate::config::Config;
+use crate::error::{errstr_text, Error, Result, KAFKA_ERR_CREATE};
+
+/// Message ids are unique per loaded library, across all producers.
+static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The outcome of one produced message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub message_id: u64,
+    /// 0 when delivered, else librdkafka's error code.
+    pub status: i32,
+}
+
+/// Shared with librdkafka's delivery-report callback through the conf opaque.
+struct ReportSink {
+    reports: Mutex<VecDeque<Report>>,
+    /// Messages enqueued whose report has not been served yet.
+    in_flight: AtomicI64,
+}
+
+pub struct Producer {
+    rk: *mut rd::rd_kafka_t,
+    /// Boxed so its address, given to librdkafka, stays fixed.
+    sink: Box<ReportSink>,
+    /// librdkafka fails a message this long after `Produce` at the latest.
+    message_timeout: Duration,
+}
+
+// SAFETY: rd_kafka_t is thread-safe for produce/poll/flush; the sink is
+// protected by its mutex and atomics.
+unsafe impl Send for Producer {}
+unsafe impl Sync for Producer {}
+
+unsafe extern "C" fn on_delivery(
+    _rk: *mut rd::rd_kafka_t,
+    message: *const rd::rd_kafka_message_t,
+    opaque: *mut c_void,
+) {
+    // No panic may unwind into librdkafka's C frames.
+    let _ = std::panic::catch_unwind(|| {
+        // SAFETY: opaque is the producer's ReportSink, alive until after
+        // rd_kafka_destroy; message is valid for the callback's duration.
+        let sink = &*(opaque as *const ReportSink);
+        let message = &*message;
+        let report = Report { message_id: message._private as u64, status: message.err as i32 };
+        sink.reports.lock().push_back(report);
+        sink.in_flight.fetch_sub(1, Ordering::Release);
+    });
+}
+
+impl Producer {
+    /// Creates a producer from a copy of `config`.
+    pub fn new(config: &Config) -> Result<Self> {
+        let sink = Box::new(ReportSink { reports: Mutex::new(VecDeque::new()), in_flight: AtomicI64::new(0) });
+        let timeout_ms = config
+            .get("message.timeout.ms")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(300_000);
+        let conf = config.duplicate_raw();
+        let mut errstr = [0 as libc::c_char; 512];
+        // SAFETY: conf is our fresh copy; on success rd_kafka_new owns it.
+        let rk = unsafe {
+            rd::rd_kafka_conf_set_dr_msg_cb(conf, Some(on_delivery));
+            rd::rd_kafka_conf_set_opaque(conf, &*sink as *const ReportSink as *mut c_void);
+            rd::rd_kafka_new(rd::rd_kafka_type_t::RD_KAFKA_PRODUCER, conf, errstr.as_mut_ptr(), errstr.len())
+        };
+        if rk.is_null() {
+            // SAFETY: rd_kafka_new left the conf with us on failure.
+            unsafe { rd::rd_kafka_conf_destroy(conf) };
+            return Err(Error::new(KAFKA_ERR_CREATE, format!("cannot create producer: {}", errstr_text(&errstr))));
+        }
+        Ok(Producer { rk, sink, message_timeout: Duration::from_millis(timeout_ms) })
+    }
+
+    /// Enqueues one message (payload and key are copied). Returns the
+    /// message's id, which is issued even when the enqueue fails, and the
+    /// enqueue's outcome. `None` payload or key means NULL (no value, no key).
+    pub fn produce(&self, topic: &CStr, payload: Option<&[u8]>, key: Option<&[u8]>, partition: i32) -> (u64, Result<()>) {
+        use rd::rd_kafka_vtype_t::*;
+        let message_id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
+        let mut args = [
+            vu(RD_KAFKA_VTYPE_TOPIC, rd::rd_kafka_vu_s__bindgen_ty_1 { cstr: topic.as_ptr() }),
+            vu(RD_KAFKA_VTYPE_PARTITION, rd::rd_kafka_vu_s__bindgen_ty_1 { i32_: partition }),
+            vu(RD_KAFKA_VTYPE_MSGFLAGS, rd::rd_kafka_vu_s__bindgen_ty_1 { i: rd::RD_KAFKA_MSG_F_COPY as i32 }),
+            vu(RD_KAFKA_VTYPE_OPAQUE, rd::rd_kafka_vu_s__bindgen_ty_1 { ptr: message_id as usize as *mut c_void }),
+            vu(RD_KAFKA_VTYPE_VALUE, memory(payload)),
+            vu(RD_KAFKA_VTYPE_KEY, memory(key)),
+        ];
+        let count = if key.is_some() { args.len() } else { args.len() - 1 };
+        self.sink.in_flight.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: rk is live; args holds `count` initialised entries whose
+        // pointers outlive the call (librdkafka copies with F_COPY).
+        let error = unsafe { rd::rd_kafka_produceva(self.rk, args.as_mut_ptr(), count) };
+        let outcome = if error.is_null() {
+            Ok(())
+        } else {
+            self.sink.in_flight.fetch_sub(1, Ordering::Relaxed);
+            // SAFETY: error is ours to destroy.
+            Err(unsafe { Error::from_rd_error(error) })
+        };
+        self.serve(Duration::ZERO);
+        (message_id, outcome)
+    }
+
+    /// Moves up to `ids.len()` reports, oldest first, into `ids`/`statuses`
+    /// and returns how many. Returns at once when reports are ready or
+    /// nothing is in flight; otherwise waits up to `wait` for the first one.
+    pub fn take_reports(&self, ids: &mut [u64], statuses: &mut [i32], wait: Duration) -> usize {
+        let capacity = ids.len().min(statuses.len());
+        self.serve(Duration::ZERO);
+        if capacity > 0 && self.sink.reports.lock().is_empty() {
+            let deadline = Instant::now() + wait;
+            while self.in_flight() > 0 && self.sink.reports.lock().is_empty() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                self.serve(left);
+            }
+        }
+        let mut reports = self.sink.reports.lock();
+        let count = capacity.min(reports.len());
+        for (i, report) in reports.drain(..count).enumerate() {
+            ids[i] = report.message_id;
+            statuses[i] = report.status;
+        }
+        count
+    }
+
+    /// Messages produced whose delivery report has not been served yet.
+    pub fn in_flight(&self) -> u64 {
+        self.sink.in_flight.load(Ordering::Acquire).max(0) as u64
+    }
+
+    /// Reports served but not yet taken by the application.
+    pub fn reports_waiting(&self) -> usize {
+        self.sink.reports.lock().len()
+    }
+
+    /// Waits until every produced message has its report (kept for
+    /// `take_reports`) or `timeout` passes; returns how many are still in
+    /// flight.
+    pub fn flush(&self, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        while self.in_flight() > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            // SAFETY: rk is live; flush serves delivery reports on this thread.
+            unsafe { rd::rd_kafka_flush(self.rk, millis(left)) };
+        }
+        self.in_flight()
+    }
+
+    /// Waits for every message to reach its outcome, bounded by
+    /// `message.timeout.ms` (librdkafka fails a message by then), and says
+    /// whether any message the application has no report for was lost.
+    pub fn close(&self) -> Result<()> {
+        let left = self.flush(self.message_timeout + Duration::from_secs(5));
+        if left > 0 {
+            return Err(Error::kafka_with(
+                rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED_OUT,
+                format!("{left} messages were still undelivered when the producer was closed"),
+            ));
+        }
+        let reports = self.sink.reports.lock();
+        let failed: Vec<&Report> = reports.iter().filter(|r| r.status != 0).collect();
+        match failed.first() {
+            None => Ok(()),
+            Some(first) => Err(Error::new(
+                first.status,
+                format!(
+                    "{} messages failed and their delivery reports were never collected; first: id {} ({})",
+                    failed.len(),
+                    first.message_id,
+                    crate::error::describe_code(first.status)
+                ),
+            )),
+        }
+    }
+
+    fn serve(&self, wait: Duration) {
+        // SAFETY: rk is live; callbacks run on this thread.
+        unsafe { rd::rd_kafka_poll(self.rk, millis(wait)) };
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        // SAFETY: the last reference is gone; the sink outlives rk.
+        unsafe { rd::rd_kafka_destroy(self.rk) }
+    }
+}
+
+fn vu(vtype: rd::rd_kafka_vtype_t, u: rd::rd_kafka_vu_s__bindgen_ty_1) -> rd::rd_kafka_vu_t {
+    rd::rd_kafka_vu_t { vtype, u }
+}
+
+fn memory(bytes: Option<&[u8]>) -> rd::rd_kafka_vu_s__bindgen_ty_1 {
+    let (ptr, size) = match bytes {
+        Some(b) => (b.as_ptr() as *mut c_void, b.len()),
+        None => (std::ptr::null_mut(), 0),
+    };
+    rd::rd_kafka_vu_s__bindgen_ty_1 { mem: rd::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 { ptr, size } }
+}
+
+pub(crate) fn millis(d: Duration) -> libc::c_int {
+    d.as_millis().min(libc::c_int::MAX as u128) as libc::c_int
+}
