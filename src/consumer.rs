@@ -99,6 +99,12 @@ unsafe impl Sync for Consumer {}
 impl Consumer {
     /// Creates a group consumer from a copy of `config` and subscribes it.
     pub fn new(config: &Config, topics: &[CString]) -> Result<Self> {
+        if config.get("group.id").map_or(true, |g| g.is_empty()) {
+            return Err(Error::kafka_with(
+                rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__UNKNOWN_GROUP,
+                "group.id is not set: a subscribing consumer needs one (SetKafkaConf 'group.id')",
+            ));
+        }
         let conf = config.duplicate_raw();
         let mut errstr = [0 as libc::c_char; 512];
         // SAFETY: conf is our fresh copy; on success rd_kafka_new owns it.
@@ -126,12 +132,7 @@ impl Consumer {
         }
         // SAFETY: rk and list are live; subscribe copies the list.
         let err = unsafe { rd::rd_kafka_subscribe(self.rk, list.0) };
-        check(err).map_err(|e| match err {
-            rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__INVALID_ARG | rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__UNKNOWN_GROUP => {
-                Error::new(e.code, format!("cannot subscribe: {} (is group.id set?)", e.text))
-            }
-            _ => Error::new(e.code, format!("cannot subscribe: {}", e.text)),
-        })
+        check(err).map_err(|e| Error::new(e.code, format!("cannot subscribe: {}", e.text)))
     }
 
     /// Waits up to `wait` for the next message and copies it into `buffers`.

@@ -129,10 +129,12 @@ fn downcast<T: Kind>(object: Arc<dyn Any + Send + Sync>) -> Arc<T> {
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
     struct Apple(u32);
     impl Kind for Apple {
         const NAME: &'static str = "apple";
     }
+    #[derive(Debug)]
     struct Pear;
     impl Kind for Pear {
         const NAME: &'static str = "pear";

@@ -156,3 +156,29 @@ pub(crate) fn set_optional<T>(ptr: *mut T, value: T) {
         unsafe { *ptr = value };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(body: impl FnOnce(&ErrorText) -> Result<c_int>) -> (c_int, String) {
+        let mut buf = [0u8; 64];
+        let mut len: c_int = 64;
+        let rc = guard(ErrorText::new(buf.as_mut_ptr() as *mut c_char, &mut len), body);
+        (rc, String::from_utf8_lossy(&buf[..len as usize]).into_owned())
+    }
+
+    #[test]
+    fn a_panic_becomes_a_status_and_text() {
+        let (rc, text) = call(|_| panic!("boom"));
+        assert_eq!(rc, KAFKA_ERR_INTERNAL);
+        assert_eq!(text, "internal error in the Kafka library: boom");
+    }
+
+    #[test]
+    fn success_clears_the_text_unless_the_body_wrote_a_result() {
+        assert_eq!(call(|_| Ok(0)), (0, String::new()));
+        assert_eq!(call(|t| { t.write("result"); Ok(0) }), (0, "result".to_string()));
+        assert_eq!(call(|_| Err(Error::new(-184, "full"))), (-184, "full".to_string()));
+    }
+}
