@@ -407,19 +407,24 @@ fn dyalog_b_two_consumers_one_group_exactly_once() {
         }
     }
     produce_all(&boot, &sent2);
-    let before = [got[0].len(), got[1].len()];
+    let before = got[0].len() + got[1].len();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        assert!(Instant::now() < deadline, "phase 2: only {} of {} within 30 s", got[0].len() + got[1].len() - before[0] - before[1], sent2.len());
+        assert!(Instant::now() < deadline, "phase 2: only {} of {} within 30 s", got[0].len() + got[1].len() - before, sent2.len());
         let any = poll_round(&mut got, &mut uncommitted);
-        if !any && got[0].len() + got[1].len() >= before[0] + before[1] + sent2.len() {
+        if !any && got[0].len() + got[1].len() >= before + sent2.len() {
             break;
         }
     }
-    let phase2: Vec<Received> = got.iter().enumerate().flat_map(|(i, v)| v[before[i]..].iter().cloned()).collect();
-    check_exactly_once(&sent2, &phase2, &HashSet::new(), "phase 2");
+    // Over both phases: every message exactly once (a phase-1 message again
+    // only if its commit had failed).
+    let all_sent: Vec<Out> = sent.iter().chain(&sent2).cloned().collect();
+    let union: Vec<Received> = got.iter().flatten().cloned().collect();
+    check_exactly_once(&all_sent, &union, &uncommitted, "both phases");
+    let phase2: HashSet<Vec<u8>> = sent2.iter().map(|m| m.payload.clone().unwrap()).collect();
     for (i, v) in got.iter().enumerate() {
-        for m in &v[before[i]..] {
+        let mine: Vec<&Received> = v.iter().filter(|m| phase2.contains(&m.payload)).collect();
+        for m in &mine {
             assert_eq!(
                 owner[&(m.topic.clone(), m.partition)],
                 i,
@@ -430,7 +435,7 @@ fn dyalog_b_two_consumers_one_group_exactly_once() {
             );
         }
         let owned = owner.values().filter(|&&w| w == i).count();
-        assert_eq!(v.len() - before[i], 2 * owned, "consumer {i} owns {owned} partitions, 2 new messages each");
+        assert_eq!(mine.len(), 2 * owned, "consumer {i} owns {owned} partitions, 2 new messages each");
     }
     for h in cons {
         assert_eq!(uninit_consumer(h), 0);
@@ -746,7 +751,7 @@ fn unreachable_bootstrap_times_out_in_bounded_time() {
     let rc = uninit_producer(h);
     let took = t.elapsed();
     assert_ne!(rc, 0, "UninitProducer lost an undelivered message silently");
-    assert!(rc == -192 || rc == -185, "UninitProducer: {rc} ({})", err_text(rc));
+    assert_eq!(rc, -192, "UninitProducer: the failure of the uncollected message ({})", err_text(rc));
     assert!(took < Duration::from_secs(9), "UninitProducer took {took:?} with message.timeout.ms 2000");
 }
 
@@ -958,15 +963,17 @@ fn interop_confluent_kafka_and_kafka_python_both_ways() {
 
 // ------------------------------ 4. UninitProducer loses nothing ----
 
-/// 20,000 small messages and no DeliveryReport call at all: UninitProducer
-/// waits for them, returns 0, and a fresh consumer finds every one exactly
+/// 20,000 small messages (lingering 2 s) and no DeliveryReport call at all:
+/// UninitProducer waits for them, returns 0, and a fresh consumer finds every one exactly
 /// once, at contiguous offsets from 0 in each partition.
 #[test]
 fn uninit_producer_right_after_20000_messages_loses_none() {
     let boot = broker!();
     let topic = new_topic(&boot, "uninit-20k", 3);
     const N: usize = 20_000;
-    let h = client(&[("bootstrap.servers", &boot)]);
+    // A long linger: at UninitProducer nearly everything is still queued in
+    // the client, so only a real flush delivers it.
+    let h = client(&[("bootstrap.servers", &boot), ("linger.ms", "2000")]);
     let t0 = Instant::now();
     for i in 0..N {
         let payload = format!("m{i:05}");

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian machine, skipping
+# whatever is already there: kcat and valgrind (apt), cbindgen (cargo),
+# pytest, confluent-kafka and kafka-python (pip), and the Kafka broker jars
+# (Maven Central, cached under tests/broker/.cache).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'install-deps: %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing_apt=()
+command -v kcat >/dev/null || missing_apt+=(kcat)
+command -v valgrind >/dev/null || missing_apt+=(valgrind)
+command -v cc >/dev/null || missing_apt+=(build-essential)
+command -v mvn >/dev/null || missing_apt+=(maven)
+command -v java >/dev/null || missing_apt+=(openjdk-17-jre-headless)
+if [ ${#missing_apt[@]} -gt 0 ]; then
+  say "apt-get install ${missing_apt[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_apt[@]}" >/dev/null
+fi
+
+CBINDGEN_VERSION=0.29.0
+if ! cbindgen --version 2>/dev/null | grep -q "$CBINDGEN_VERSION"; then
+  say "cargo install cbindgen $CBINDGEN_VERSION"
+  cargo install -q cbindgen --version "$CBINDGEN_VERSION" --locked
+fi
+
+if ! python3 -c 'import pytest, confluent_kafka, kafka' 2>/dev/null; then
+  say "pip install pytest confluent-kafka kafka-python"
+  python3 -m pip install -q --disable-pip-version-check pytest confluent-kafka kafka-python
+fi
+
+if [ -z "${KAFKA_BOOTSTRAP:-}" ]; then
+  tests/broker/broker.sh fetch
+fi

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test, in one command (`make test`): installs what is missing, builds,
+# then runs against a real Apache Kafka broker that it starts and stops
+# (or against KAFKA_BOOTSTRAP when that is set):
+#   1. Rust tests of every export (embedded mock cluster) and of the header;
+#   2. the real-broker integration suite (tests/real_broker.rs);
+#   3. C programs built against include/kafka.h with strict warnings, run
+#      under valgrind; the demo on the mock cluster and on the broker;
+#   4. the APL ⎕NA harness and interoperability tests (pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tests/install-deps.sh
+make all
+# Tests against the real broker must not be skipped silently.
+export KAFKA_REQUIRE_BROKER=1
+exec tests/broker/broker.sh run -- tests/suite.sh
