@@ -177,7 +177,7 @@ int DestroyMockCluster(void *mock);
 
 // Creates an empty topic-partition list in `*subscr`. A list is released by
 // the call that takes ownership of it (`SubscribeConsumerTPList`,
-// `Committed`).
+// `Committed`), or else by `DelTopicPartitionList`.
 int NewTopicPartitionList(void **subscr);
 
 // Appends (`topic`, `partition`) to the list, with no offset set.
@@ -186,6 +186,12 @@ int SetTopicPartitionList(void *subscr, const char *topic, int32_t partition);
 // Sets the offset of the entry (`topic`, `partition`) already in the list.
 // Returns 0, or -190 (unknown partition) when there is no such entry.
 int SetOffset(void *subscr, const char *topic, int32_t partition, int64_t offset);
+
+// Releases a topic-partition list that is still the caller's: one never
+// passed to a call that takes ownership, or one used with `Commit`.
+// Returns 0, or `KAFKA_ERR_BAD_HANDLE` (for example when a call already
+// took it).
+int DelTopicPartitionList(void *subscr);
 
 // Enqueues one message for `topic`. On the first call the client handle
 // becomes a producer (if librdkafka refuses its configuration: status

@@ -301,6 +301,9 @@ fn bad_handles_get_a_status_and_text_never_a_crash() {
         assert_eq!(uninit_consumer(bad), KAFKA_ERR_BAD_HANDLE);
         assert_eq!(unsafe { DestroyMockCluster(bad) }, KAFKA_ERR_BAD_HANDLE);
         assert_eq!(unsafe { DelTopicConf(bad) }, KAFKA_ERR_BAD_HANDLE);
+        if bad != list {
+            assert_eq!(unsafe { DelTopicPartitionList(bad) }, KAFKA_ERR_BAD_HANDLE);
+        }
         let mut offset = 0;
         assert_eq!(unsafe { Committed(bad, null_mut(), &mut offset) }, KAFKA_ERR_BAD_HANDLE);
     }
@@ -579,6 +582,11 @@ fn commit_and_committed_count_consumed_messages_per_partition() {
     let mut offset = 0;
     assert_eq!(unsafe { Committed(cons, list, &mut offset) }, 0);
     assert_eq!(unsafe { SetTopicPartitionList(list, c("gone").as_ptr(), 0) }, KAFKA_ERR_BAD_HANDLE, "Committed takes the list");
+    assert_eq!(unsafe { DelTopicPartitionList(list) }, KAFKA_ERR_BAD_HANDLE);
+    let mine = topic_list(&[("commits", 0)]);
+    assert_eq!(unsafe { SetOffset(mine, c("commits").as_ptr(), 0, 1) }, 0);
+    assert_eq!(unsafe { Commit(cons, mine) }, 0);
+    assert_eq!(unsafe { DelTopicPartitionList(mine) }, 0, "a list the caller still owns");
     uninit_consumer(cons);
     uninit_producer(p);
 }
@@ -595,4 +603,55 @@ fn mock_cluster_rejects_bad_arguments() {
     assert_eq!(s.code, KAFKA_ERR_INVALID_ARGUMENT);
     let s = with_text(|e, l| unsafe { MockCreateTopic(mock.handle, c("t").as_ptr(), 2, 3, e, l) });
     assert_eq!(s.code, 0, "{}", s.text);
+}
+
+#[test]
+fn one_consumer_handle_serves_several_threads_and_survives_release_mid_call() {
+    let mock = Mock::start(1);
+    mock.topic("threads", 2);
+    let p = producer(&mock.bootstrap);
+    for i in 0..200 {
+        produce_ok(p, "threads", &format!("m{i}"), &format!("key{i}"));
+    }
+    assert_eq!(collect_reports(p, 200, WAIT).len(), 200);
+    let cons = consumer(&mock.bootstrap, &unique("g"), &["threads"], &[]) as usize;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                let deadline = Instant::now() + WAIT;
+                // Small buffers on purpose: status-2 retries race between threads.
+                let mut caps = (8, 2, 2);
+                while done.load(std::sync::atomic::Ordering::SeqCst) < 200 && Instant::now() < deadline {
+                    let (s, m, needed) = consume_with(cons as Handle, caps);
+                    match s.code {
+                        0 => {
+                            mine.push(m.unwrap().payload);
+                            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        2 => caps = (needed.0 as usize, needed.1 as usize, needed.2 as usize),
+                        1 => {}
+                        other => panic!("Consume: {other} {}", s.text),
+                    }
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut all: Vec<Vec<u8>> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    all.sort();
+    let total = all.len();
+    all.dedup();
+    assert_eq!((total, all.len()), (200, 200), "every message once across threads");
+
+    // Releasing the handle while another thread waits in Consume: that call
+    // finishes normally and the consumer closes after it.
+    let waiter = std::thread::spawn(move || consume_with(cons as Handle, (64, 64, 64)).0.code);
+    assert_eq!(uninit_consumer(cons as Handle), 0);
+    let code = waiter.join().unwrap();
+    assert!(code == KAFKA_CONSUME_NO_MESSAGE || code == KAFKA_ERR_BAD_HANDLE, "{code}");
+    assert_eq!(consume_with(cons as Handle, (64, 64, 64)).0.code, KAFKA_ERR_BAD_HANDLE);
+    uninit_producer(p);
 }

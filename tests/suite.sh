@@ -33,5 +33,5 @@ count=$(kcat -q -b "$mock_addr" -t shared -C -e -o beginning | wc -l)
 kill "$mock_pid"; wait "$mock_pid"
 echo "kcat produced and consumed 3 messages through build/mock_broker at $mock_addr"
 
-step "Python: APL ⎕NA harness and interoperability"
-python3 -m pytest -q tests/apl
+step "Python: APL ⎕NA harness, Python binding, interoperability"
+python3 -m pytest -q tests/apl tests/python

@@ -9,7 +9,7 @@ use crate::registry;
 
 /// Creates an empty topic-partition list in `*subscr`. A list is released by
 /// the call that takes ownership of it (`SubscribeConsumerTPList`,
-/// `Committed`).
+/// `Committed`), or else by `DelTopicPartitionList`.
 #[no_mangle]
 pub unsafe extern "C" fn NewTopicPartitionList(subscr: *mut *mut c_void) -> c_int {
     guard(ErrorText::none(), |_| {
@@ -40,3 +40,15 @@ pub unsafe extern "C" fn SetOffset(subscr: *mut c_void, topic: *const c_char, pa
     })
 }
 
+
+/// Releases a topic-partition list that is still the caller's: one never
+/// passed to a call that takes ownership, or one used with `Commit`.
+/// Returns 0, or `KAFKA_ERR_BAD_HANDLE` (for example when a call already
+/// took it).
+#[no_mangle]
+pub unsafe extern "C" fn DelTopicPartitionList(subscr: *mut c_void) -> c_int {
+    guard(ErrorText::none(), |_| {
+        registry::release::<PartitionList>(subscr)?;
+        Ok(0)
+    })
+}

@@ -136,6 +136,11 @@ static void test_consume_commit(void)
     CHECK(SetOffset(explicit_list, "c-topic", 7, 4) == -190, "SetOffset on a missing entry");
     CHECK(Commit(c, explicit_list) == 0, "Commit list");
     CHECK(Committed(c, explicit_list, &committed) == 0 && committed == 4, "Committed %lld", (long long)committed);
+    CHECK(DelTopicPartitionList(explicit_list) == KAFKA_ERR_BAD_HANDLE, "Committed took the list");
+    void *unused = NULL;
+    NewTopicPartitionList(&unused);
+    SetTopicPartitionList(unused, "c-topic", 0);
+    CHECK(DelTopicPartitionList(unused) == 0, "DelTopicPartitionList");
     CHECK(UninitConsumer(c) == 0, "UninitConsumer");
 }
 
