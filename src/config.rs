@@ -31,10 +31,7 @@ impl Config {
         let res = unsafe {
             rd::rd_kafka_conf_set(self.raw, key.as_ptr(), value.as_ptr(), errstr.as_mut_ptr(), errstr.len())
         };
-        match res {
-            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK => Ok(()),
-            other => Err(Error::new(other as i32, errstr_text(&errstr))),
-        }
+        set_result(res, &errstr)
     }
 
     /// Reads one property as librdkafka would report it.
@@ -67,6 +64,14 @@ impl Drop for Config {
     }
 }
 
+/// librdkafka's result of setting a property, with its reason on failure.
+fn set_result(res: rd::rd_kafka_conf_res_t, errstr: &[libc::c_char]) -> Result<()> {
+    match res {
+        rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK => Ok(()),
+        other => Err(Error::new(other as i32, errstr_text(errstr))),
+    }
+}
+
 /// A librdkafka topic configuration (`rd_kafka_topic_conf_t`), owned.
 pub struct TopicConfig {
     raw: *mut rd::rd_kafka_topic_conf_t,
@@ -92,10 +97,7 @@ impl TopicConfig {
         let res = unsafe {
             rd::rd_kafka_topic_conf_set(self.raw, key.as_ptr(), value.as_ptr(), errstr.as_mut_ptr(), errstr.len())
         };
-        match res {
-            rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK => Ok(()),
-            other => Err(Error::new(other as i32, errstr_text(&errstr))),
-        }
+        set_result(res, &errstr)
     }
 }
 
