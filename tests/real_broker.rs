@@ -9,6 +9,11 @@
 //! Every test creates its own topics (explicit partition counts) and groups,
 //! so the tests run in parallel. Nothing waits with a bare sleep: every wait
 //! polls for a condition against a deadline.
+//!
+//! Other clients used (installed by tests/install-deps.sh; a test fails with
+//! the install command when one is missing): kcat, and the Python packages
+//! confluent-kafka and kafka-python through tests/interop/clients.py (also
+//! used to ask the broker for a consumer group's assignment).
 
 mod common;
 
@@ -61,12 +66,7 @@ fn new_topic(boot: &str, prefix: &str, partitions: i32) -> String {
         .stdin(Stdio::null())
         .output()
         .expect("cannot run tests/broker/broker.sh");
-    assert!(
-        out.status.success(),
-        "creating topic {name}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "creating topic {name}: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     name
 }
 
@@ -156,7 +156,13 @@ fn assert_all_in_key_order(sent: &[Out], got: &[Received], who: &str) {
     let mut seen = HashSet::new();
     for r in got {
         let id = (r.topic.clone(), r.key.clone(), r.payload.clone());
-        assert!(expected.contains(&id), "{who}: unexpected message {:?} key {:?} on {}", text(&r.payload), text(&r.key), r.topic);
+        assert!(
+            expected.contains(&id),
+            "{who}: unexpected message {:?} key {:?} on {}",
+            text(&r.payload),
+            text(&r.key),
+            r.topic
+        );
         assert!(seen.insert(id), "{who}: message {:?} delivered twice", text(&r.payload));
     }
     assert_eq!(got.len(), sent.len(), "{who}: got {} of {} messages", got.len(), sent.len());
@@ -171,7 +177,14 @@ fn assert_all_in_key_order(sent: &[Out], got: &[Received], who: &str) {
     for r in got {
         have.entry((r.topic.clone(), r.key.clone())).or_default().push(r.payload.clone());
         let p = *key_partition.entry((r.topic.clone(), r.key.clone())).or_insert(r.partition);
-        assert_eq!(p, r.partition, "{who}: key {} of {} seen in partitions {p} and {}", text(&r.key), r.topic, r.partition);
+        assert_eq!(
+            p,
+            r.partition,
+            "{who}: key {} of {} seen in partitions {p} and {}",
+            text(&r.key),
+            r.topic,
+            r.partition
+        );
         if let Some(prev) = last_offset.insert((r.topic.clone(), r.partition), r.offset) {
             assert!(r.offset > prev, "{who}: {} [{}] offset {} after {prev}", r.topic, r.partition, r.offset);
         }
@@ -232,7 +245,12 @@ fn spawn_readers(child: &mut Child) -> Readers {
 }
 
 fn require_kcat() {
-    let ok = Command::new("kcat").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status().map_or(false, |s| s.success());
+    let ok = Command::new("kcat")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_or(false, |s| s.success());
     assert!(ok, "kcat is missing: install it with `apt-get install -y kcat` (the interop tests need it)");
 }
 
@@ -304,7 +322,7 @@ fn dyalog_a_one_consumer_two_topics_per_key_order() {
     assert_eq!(uninit_consumer(h), 0);
 }
 
-/// (b) Two consumers of one group, polled alternately from one thread,
+/// (b) Two consumers of one group, polled in turn from one thread,
 /// committing synchronously after every message: together they get every
 /// message exactly once, across the rebalance the second one's arrival
 /// causes; then, with the group stable, each gets exactly the messages of
@@ -335,23 +353,28 @@ fn dyalog_b_two_consumers_one_group_exactly_once() {
     // second delivery is Kafka's at-least-once, not a fault).
     let mut got: [Vec<Received>; 2] = [Vec::new(), Vec::new()];
     let mut uncommitted: HashSet<Vec<u8>> = HashSet::new();
+    // One round: each consumer in turn, polled until it has nothing (a
+    // Consume that waits the full 500 ms), so an idle member costs one wait
+    // per round rather than one per message of the other.
     let poll_round = |got: &mut [Vec<Received>; 2], uncommitted: &mut HashSet<Vec<u8>>| -> bool {
         let mut any = false;
         for (i, &h) in cons.iter().enumerate() {
-            let (s, m, _) = consume_with(h, (256, 4096, 256));
-            match s.code {
-                0 => {
-                    let m = m.unwrap();
-                    let rc = unsafe { Commit(h, null_mut()) };
-                    if rc != 0 {
-                        println!("note: Commit after {:?} returned {rc} ({})", text(&m.payload), err_text(rc));
-                        uncommitted.insert(m.payload.clone());
+            loop {
+                let (s, m, _) = consume_with(h, (256, 4096, 256));
+                match s.code {
+                    0 => {
+                        let m = m.unwrap();
+                        let rc = unsafe { Commit(h, null_mut()) };
+                        if rc != 0 {
+                            println!("note: Commit after {:?} returned {rc} ({})", text(&m.payload), err_text(rc));
+                            uncommitted.insert(m.payload.clone());
+                        }
+                        got[i].push(m);
+                        any = true;
                     }
-                    got[i].push(m);
-                    any = true;
+                    1 => break,
+                    code => panic!("consumer {i}: Consume {code}: {}", s.text),
                 }
-                1 => {}
-                code => panic!("consumer {i}: Consume {code}: {}", s.text),
             }
         }
         any
@@ -371,7 +394,12 @@ fn dyalog_b_two_consumers_one_group_exactly_once() {
     let mut assignment: Option<Vec<u8>> = None;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        assert!(Instant::now() < deadline, "phase 1 did not settle within 60 s: got {} + {}", got[0].len(), got[1].len());
+        assert!(
+            Instant::now() < deadline,
+            "phase 1 did not settle within 60 s: got {} + {}",
+            got[0].len(),
+            got[1].len()
+        );
         let any = poll_round(&mut got, &mut uncommitted);
         if let Some((child, _)) = group_probe.as_mut() {
             if let Some(st) = child.try_wait().unwrap() {
@@ -394,7 +422,10 @@ fn dyalog_b_two_consumers_one_group_exactly_once() {
     for line in text(&assignment.unwrap()).lines() {
         let f: Vec<&str> = line.split(' ').collect();
         let who = ids.iter().position(|id| id == f[0]).unwrap_or_else(|| panic!("unknown member {line}"));
-        assert!(owner.insert((f[1].to_string(), f[2].parse().unwrap()), who).is_none(), "partition assigned twice: {line}");
+        assert!(
+            owner.insert((f[1].to_string(), f[2].parse().unwrap()), who).is_none(),
+            "partition assigned twice: {line}"
+        );
     }
     assert_eq!(owner.len(), 6, "assignment does not cover the 6 partitions: {owner:?}");
 
@@ -410,7 +441,12 @@ fn dyalog_b_two_consumers_one_group_exactly_once() {
     let before = got[0].len() + got[1].len();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        assert!(Instant::now() < deadline, "phase 2: only {} of {} within 30 s", got[0].len() + got[1].len() - before, sent2.len());
+        assert!(
+            Instant::now() < deadline,
+            "phase 2: only {} of {} within 30 s",
+            got[0].len() + got[1].len() - before,
+            sent2.len()
+        );
         let any = poll_round(&mut got, &mut uncommitted);
         if !any && got[0].len() + got[1].len() >= before + sent2.len() {
             break;
@@ -502,7 +538,8 @@ fn dyalog_d_manual_commit_every_5_moves_committed_offsets_exactly() {
 
     let group = unique("dy-d-group");
     let h = consumer(&boot, &group, &[&t1, &t2], &[("enable.auto.commit", "false")]);
-    let partitions: Vec<(String, i32)> = [&t1, &t2].iter().flat_map(|t| (0..3).map(move |p| (t.to_string(), p))).collect();
+    let partitions: Vec<(String, i32)> =
+        [&t1, &t2].iter().flat_map(|t| (0..3).map(move |p| (t.to_string(), p))).collect();
     for (t, p) in &partitions {
         assert_eq!(committed(h, t, *p), (0, -1001), "{t} [{p}] before any commit");
     }
@@ -630,11 +667,17 @@ fn payloads_binary_large_keys_and_partitions_round_trip() {
     for r in &got {
         assert_eq!(r.topic, topic);
         assert!((0..3).contains(&r.partition), "partition {}", r.partition);
-        assert!(by_payload.insert(r.payload.clone(), r).is_none(), "payload delivered twice ({} bytes)", r.payload.len());
+        assert!(
+            by_payload.insert(r.payload.clone(), r).is_none(),
+            "payload delivered twice ({} bytes)",
+            r.payload.len()
+        );
     }
     for m in &msgs {
         let payload = m.payload.clone().unwrap_or_default();
-        let r = by_payload.get(&payload).unwrap_or_else(|| panic!("message with key {:?} ({} bytes) not consumed intact", m.key, payload.len()));
+        let r = by_payload
+            .get(&payload)
+            .unwrap_or_else(|| panic!("message with key {:?} ({} bytes) not consumed intact", m.key, payload.len()));
         assert_eq!(r.key, m.key.clone().unwrap_or_default(), "key of the {}-byte message", payload.len());
         if m.partition >= 0 {
             assert_eq!(r.partition, m.partition, "explicit partition of {:?}", text(&payload[..payload.len().min(20)]));
@@ -717,7 +760,8 @@ fn producer_errors_oversize_unknown_partition_invalid_topic() {
 #[test]
 fn unreachable_bootstrap_times_out_in_bounded_time() {
     let _boot = broker!();
-    let settings = [("bootstrap.servers", "127.0.0.1:1"), ("message.timeout.ms", "2000")];
+    // (log_level 2: librdkafka's expected connection-refused lines stay quiet.)
+    let settings = [("bootstrap.servers", "127.0.0.1:1"), ("message.timeout.ms", "2000"), ("log_level", "2")];
 
     let h = client(&settings);
     let start = Instant::now();
@@ -787,7 +831,14 @@ fn interop_kcat_both_ways() {
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             assert_eq!(f.len(), 6, "kcat line {l:?}");
-            (f[0].parse().unwrap(), f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].into(), f[4].parse().unwrap(), f[5].into())
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].into(),
+                f[4].parse().unwrap(),
+                f[5].into(),
+            )
         })
         .collect();
     assert_eq!(seen.len(), sent.len(), "kcat read {} of {}:\n{}", seen.len(), sent.len(), text(&o.stdout));
@@ -831,8 +882,10 @@ fn interop_kcat_both_ways() {
     }
 
     // kcat -> ours: 8 keyed messages to partition 1, 9 keyed by the partitioner.
-    let fixed: Vec<(String, String)> = (0..8).map(|i| (format!("fixed{i}"), format!("kcat to ours, partition 1, {i}"))).collect();
-    let keyed: Vec<(String, String)> = (0..9).map(|i| (format!("key{}", i % 3), format!("kcat to ours, keyed, {i}"))).collect();
+    let fixed: Vec<(String, String)> =
+        (0..8).map(|i| (format!("fixed{i}"), format!("kcat to ours, partition 1, {i}"))).collect();
+    let keyed: Vec<(String, String)> =
+        (0..9).map(|i| (format!("key{}", i % 3), format!("kcat to ours, keyed, {i}"))).collect();
     for (rows, partition) in [(&fixed, Some("1")), (&keyed, None)] {
         let input: String = rows.iter().map(|(k, v)| format!("{k}\t{v}\n")).collect();
         let mut cmd = Command::new("kcat");
@@ -848,7 +901,8 @@ fn interop_kcat_both_ways() {
     assert_nothing_more(c, "consumer of kcat's messages");
     assert_eq!(uninit_consumer(c), 0);
     assert_eq!(got.len(), fixed.len() + keyed.len());
-    let find = |v: &str| got.iter().find(|r| r.payload == v.as_bytes()).unwrap_or_else(|| panic!("ours did not read {v:?}"));
+    let find =
+        |v: &str| got.iter().find(|r| r.payload == v.as_bytes()).unwrap_or_else(|| panic!("ours did not read {v:?}"));
     let mut last_offset = -1;
     for (k, v) in &fixed {
         let r = find(v);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 pub use kafka::ffi::config::*;
 pub use kafka::ffi::consumer::*;
+#[allow(unused_imports)]
 pub use kafka::ffi::describe::*;
 pub use kafka::ffi::mock_cluster::*;
 pub use kafka::ffi::partition_list::*;
