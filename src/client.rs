@@ -2,9 +2,9 @@
 //! its first `Produce` or a consumer on `SubscribeConsumerTPList`.
 
 use std::ffi::{CStr, CString};
-use std::sync::Arc;
+use std::sync::OnceLock;
 
-use parking_lot::RwLock;
+use parking_lot::Mutex;
 
 use crate::config::Config;
 use crate::consumer::Consumer;
@@ -13,13 +13,16 @@ use crate::producer::Producer;
 use crate::registry::Kind;
 
 pub enum Role {
-    Configuring(Config),
-    Producer(Arc<Producer>),
-    Consumer(Arc<Consumer>),
+    Producer(Producer),
+    Consumer(Consumer),
 }
 
 pub struct Client {
-    role: RwLock<Role>,
+    /// Edited until the role is set; also serialises creating the role.
+    config: Mutex<Config>,
+    /// Set once and never changed, so every call after the first reads it
+    /// with one atomic load: no lock, no reference count.
+    role: OnceLock<Role>,
 }
 
 impl Kind for Client {
@@ -28,52 +31,44 @@ impl Kind for Client {
 
 impl Client {
     pub fn new() -> Self {
-        Client { role: RwLock::new(Role::Configuring(Config::new())) }
+        Client { config: Mutex::new(Config::new()), role: OnceLock::new() }
     }
 
     /// Sets a configuration property; only before the client is a producer
     /// or consumer, since librdkafka fixes its configuration at creation.
     pub fn set_config(&self, key: &CStr, value: &CStr) -> Result<()> {
-        match &mut *self.role.write() {
-            Role::Configuring(config) => config.set(key, value),
-            Role::Producer(_) => Err(Error::state("the handle is already a producer; its configuration is fixed")),
-            Role::Consumer(_) => Err(Error::state("the handle is already a consumer; its configuration is fixed")),
+        let mut config = self.config.lock();
+        match self.role.get() {
+            None => config.set(key, value),
+            Some(Role::Producer(_)) => Err(Error::state("the handle is already a producer; its configuration is fixed")),
+            Some(Role::Consumer(_)) => Err(Error::state("the handle is already a consumer; its configuration is fixed")),
         }
     }
 
     /// The producer, created from the configuration on first use.
-    pub fn producer(&self) -> Result<Arc<Producer>> {
-        if let Role::Producer(p) = &*self.role.read() {
-            return Ok(p.clone());
+    pub fn producer(&self) -> Result<&Producer> {
+        if let Some(role) = self.role.get() {
+            return as_producer(role);
         }
-        let mut role = self.role.write();
-        match &*role {
-            Role::Producer(p) => Ok(p.clone()),
-            Role::Consumer(_) => Err(wrong_role("a consumer", "a producer")),
-            Role::Configuring(config) => {
-                let producer = Arc::new(Producer::new(config)?);
-                *role = Role::Producer(producer.clone());
-                Ok(producer)
-            }
+        let config = self.config.lock();
+        if self.role.get().is_none() {
+            let producer = Producer::new(&config)?;
+            let _ = self.role.set(Role::Producer(producer));
         }
+        as_producer(self.role.get().expect("role set under the config lock"))
     }
 
     /// The producer if the client has produced; `None` if it is still
     /// being configured.
-    pub fn existing_producer(&self) -> Result<Option<Arc<Producer>>> {
-        match &*self.role.read() {
-            Role::Producer(p) => Ok(Some(p.clone())),
-            Role::Configuring(_) => Ok(None),
-            Role::Consumer(_) => Err(wrong_role("a consumer", "a producer")),
-        }
+    pub fn existing_producer(&self) -> Result<Option<&Producer>> {
+        self.role.get().map(as_producer).transpose()
     }
 
     /// The consumer, once the client has subscribed.
-    pub fn consumer(&self) -> Result<Arc<Consumer>> {
-        match &*self.role.read() {
-            Role::Consumer(c) => Ok(c.clone()),
-            Role::Producer(_) => Err(wrong_role("a producer", "a consumer")),
-            Role::Configuring(_) => Err(Error::state("the handle is not a consumer yet: call SubscribeConsumerTPList first")),
+    pub fn consumer(&self) -> Result<&Consumer> {
+        match self.role.get() {
+            Some(role) => as_consumer(role),
+            None => Err(Error::state("the handle is not a consumer yet: call SubscribeConsumerTPList first")),
         }
     }
 
@@ -84,38 +79,42 @@ impl Client {
         if topics.is_empty() {
             return Err(Error::invalid_argument("the topic list is empty: nothing to subscribe to"));
         }
-        let existing = match &*self.role.read() {
-            Role::Consumer(c) => Some(c.clone()),
-            Role::Producer(_) => return Err(wrong_role("a producer", "a consumer")),
-            Role::Configuring(_) => None,
-        };
-        if let Some(consumer) = existing {
-            return consumer.subscribe(topics);
+        if let Some(role) = self.role.get() {
+            return as_consumer(role)?.subscribe(topics);
         }
-        let mut role = self.role.write();
-        match &*role {
-            Role::Configuring(config) => {
-                let consumer = Arc::new(Consumer::new(config, topics)?);
-                *role = Role::Consumer(consumer);
+        let config = self.config.lock();
+        match self.role.get() {
+            Some(role) => as_consumer(role)?.subscribe(topics),
+            None => {
+                let consumer = Consumer::new(&config, topics)?;
+                let _ = self.role.set(Role::Consumer(consumer));
                 Ok(())
             }
-            Role::Consumer(c) => c.subscribe(topics),
-            Role::Producer(_) => Err(wrong_role("a producer", "a consumer")),
         }
     }
 
     pub fn is_producer(&self) -> bool {
-        matches!(&*self.role.read(), Role::Producer(_))
-    }
-
-    pub fn is_consumer(&self) -> bool {
-        matches!(&*self.role.read(), Role::Consumer(_))
+        matches!(self.role.get(), Some(Role::Producer(_)))
     }
 }
 
 impl Default for Client {
     fn default() -> Self {
         Client::new()
+    }
+}
+
+fn as_producer(role: &Role) -> Result<&Producer> {
+    match role {
+        Role::Producer(p) => Ok(p),
+        Role::Consumer(_) => Err(wrong_role("a consumer", "a producer")),
+    }
+}
+
+fn as_consumer(role: &Role) -> Result<&Consumer> {
+    match role {
+        Role::Consumer(c) => Ok(c),
+        Role::Producer(_) => Err(wrong_role("a producer", "a consumer")),
     }
 }
 

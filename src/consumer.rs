@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::ffi::{CStr, CString};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -89,6 +90,8 @@ pub struct Consumer {
     rk: *mut rd::rd_kafka_t,
     /// Messages handed back because the caller's buffers were too small.
     kept: Mutex<VecDeque<Message>>,
+    /// Whether `kept` may hold a message, so the common path skips the lock.
+    any_kept: AtomicBool,
 }
 
 // SAFETY: rd_kafka_t is thread-safe for poll/commit/committed; `kept` is
@@ -116,7 +119,7 @@ impl Consumer {
             unsafe { rd::rd_kafka_conf_destroy(conf) };
             return Err(Error::new(KAFKA_ERR_CREATE, format!("cannot create consumer: {}", errstr_text(&errstr))));
         }
-        let consumer = Consumer { rk, kept: Mutex::new(VecDeque::new()) };
+        let consumer = Consumer { rk, kept: Mutex::new(VecDeque::new()), any_kept: AtomicBool::new(false) };
         // SAFETY: rk is live. Routes all events to the consumer queue.
         check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
         consumer.subscribe(topics)?;
@@ -138,7 +141,7 @@ impl Consumer {
     /// Waits up to `wait` for the next message and copies it into `buffers`.
     /// Kafka errors and events (partition EOF, ...) come back as `Err`.
     pub fn consume(&self, wait: Duration, buffers: Buffers<'_>) -> Result<Consumed> {
-        let kept = self.kept.lock().pop_front();
+        let kept = if self.any_kept.load(Ordering::Acquire) { self.take_kept() } else { None };
         let message = match kept {
             Some(m) => m,
             None => {
@@ -159,13 +162,22 @@ impl Consumer {
         let (topic, payload, key) = (message.topic(), message.payload(), message.key());
         let needed = Lengths { topic: topic.len(), payload: payload.len(), key: key.len() };
         if needed.topic > buffers.topic.len() || needed.payload > buffers.payload.len() || needed.key > buffers.key.len() {
-            self.kept.lock().push_front(message);
+            let mut kept = self.kept.lock();
+            kept.push_front(message);
+            self.any_kept.store(true, Ordering::Release);
             return Ok(Consumed::TooSmall { needed });
         }
         copy_terminated(buffers.topic, topic);
         copy_terminated(buffers.payload, payload);
         copy_terminated(buffers.key, key);
         Ok(Consumed::Message { lengths: needed, partition: m.partition, offset: m.offset })
+    }
+
+    fn take_kept(&self) -> Option<Message> {
+        let mut kept = self.kept.lock();
+        let message = kept.pop_front();
+        self.any_kept.store(!kept.is_empty(), Ordering::Release);
+        message
     }
 
     /// Synchronous commit: of `offsets`, or of the consumed positions of the

@@ -226,6 +226,10 @@ fn memory(bytes: Option<&[u8]>) -> rd::rd_kafka_vu_s__bindgen_ty_1 {
     rd::rd_kafka_vu_s__bindgen_ty_1 { mem: rd::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 { ptr, size } }
 }
 
+/// Whole milliseconds for librdkafka, rounded up: a wait of 0.3 ms must not
+/// become a zero timeout, or a loop waiting for a deadline spins through its
+/// last millisecond.
 pub(crate) fn millis(d: Duration) -> libc::c_int {
-    d.as_millis().min(libc::c_int::MAX as u128) as libc::c_int
+    let ms = d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000)));
+    ms.min(libc::c_int::MAX as u64) as libc::c_int
 }

@@ -508,25 +508,43 @@ fn groups_share_partitions_and_separate_groups_each_read_everything() {
     let mock = Mock::start(1);
     mock.topic("groups", 4);
     let p = producer(&mock.bootstrap);
-    for i in 0..40 {
-        produce_ok(p, "groups", &format!("m{i}"), &format!("key{i}"));
-    }
-    assert_eq!(collect_reports(p, 40, WAIT).len(), 40);
     let shared = unique("shared");
     // The mock cluster keeps a member that rejoined under a new id until its
     // session times out: a short session keeps that wait short.
     let sync = [("enable.auto.commit", "false"), ("session.timeout.ms", "6000"), ("heartbeat.interval.ms", "500")];
     let a = consumer(&mock.bootstrap, &shared, &["groups"], &sync);
     let b = consumer(&mock.bootstrap, &shared, &["groups"], &sync);
+    // The group is settled once each member receives a probe: the mock
+    // refuses commits while it rebalances, so measure only after that.
+    let mut probed = [false, false];
+    let mut probes = 0;
+    let deadline = Instant::now() + WAIT;
+    while probed != [true, true] && Instant::now() < deadline {
+        for partition in 0..4 {
+            assert_eq!(produce(p, "groups", Some(b"probe"), None, partition).0.code, 0);
+            probes += 1;
+        }
+        for (i, h) in [a, b].into_iter().enumerate() {
+            while let (_, Some(_), _) = consume_with(h, (64, 64, 64)) {
+                probed[i] = true;
+                unsafe { Commit(h, null_mut()) };
+            }
+        }
+    }
+    assert_eq!(probed, [true, true], "both members got partitions");
+    for i in 0..40 {
+        produce_ok(p, "groups", &format!("m{i}"), &format!("key{i}"));
+    }
     let mut seen: Vec<Vec<u8>> = Vec::new();
     let deadline = Instant::now() + WAIT;
     while seen.len() < 40 && Instant::now() < deadline {
         for h in [a, b] {
             if let (s, Some(m), _) = consume_with(h, (64, 64, 64)) {
                 assert_eq!(s.code, 0);
-                seen.push(m.payload);
-                // Commit as we go, so a rebalance resumes where we left off.
-                assert_eq!(unsafe { Commit(h, null_mut()) }, 0);
+                if m.payload != b"probe" {
+                    seen.push(m.payload);
+                }
+                assert_eq!(unsafe { Commit(h, null_mut()) }, 0, "no rebalance once settled");
             }
         }
     }
@@ -535,7 +553,8 @@ fn groups_share_partitions_and_separate_groups_each_read_everything() {
     seen.dedup();
     assert_eq!((before, seen.len()), (40, 40), "each message exactly once across the group");
     let other = consumer(&mock.bootstrap, &unique("other"), &["groups"], &[]);
-    assert_eq!(consume_n(other, 40, WAIT).len(), 40, "another group reads everything");
+    let everything = consume_n(other, 40 + probes, WAIT);
+    assert_eq!(everything.iter().filter(|m| m.payload != b"probe").count(), 40, "another group reads everything");
     for h in [a, b, other] {
         assert_eq!(uninit_consumer(h), 0);
     }

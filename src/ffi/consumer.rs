@@ -72,7 +72,8 @@ pub unsafe extern "C" fn Consume(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let consumer = registry::get::<Client>(cons)?.consumer()?;
+        let client = registry::get::<Client>(cons)?;
+        let consumer = client.consumer()?;
         let topic_len = required(topiclen, "topiclen")?;
         let payload_len = required(paylen, "paylen")?;
         let key_len = required(keylen, "keylen")?;
@@ -117,7 +118,8 @@ pub unsafe extern "C" fn Consume(
 #[no_mangle]
 pub unsafe extern "C" fn Commit(cons: *mut c_void, subscr: *mut c_void) -> c_int {
     guard(ErrorText::none(), |_| {
-        let consumer = registry::get::<Client>(cons)?.consumer()?;
+        let client = registry::get::<Client>(cons)?;
+        let consumer = client.consumer()?;
         let list = if subscr.is_null() { None } else { Some(registry::get::<PartitionList>(subscr)?) };
         consumer.commit(list.as_deref())?;
         Ok(0)
@@ -132,7 +134,8 @@ pub unsafe extern "C" fn Commit(cons: *mut c_void, subscr: *mut c_void) -> c_int
 pub unsafe extern "C" fn Committed(cons: *mut c_void, subscr: *mut c_void, offset: *mut i64) -> c_int {
     guard(ErrorText::none(), |_| {
         let list = registry::release::<PartitionList>(subscr)?;
-        let consumer = registry::get::<Client>(cons)?.consumer()?;
+        let client = registry::get::<Client>(cons)?;
+        let consumer = client.consumer()?;
         let out = required(offset, "offset")?;
         *out = consumer.committed(&list, COMMITTED_TIMEOUT)?;
         Ok(0)

@@ -42,7 +42,8 @@ pub unsafe extern "C" fn Produce(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let producer = registry::get::<Client>(prod)?.producer()?;
+        let client = registry::get::<Client>(prod)?;
+        let producer = client.producer()?;
         let topic = input_str(topic, "topic")?;
         let payload = input_bytes(payload, paylen, "payload")?;
         let key = input_bytes(key, keylen, "key")?;
@@ -134,6 +135,8 @@ pub unsafe extern "C" fn Flush(prod: *mut c_void, timeout_ms: i32, inflight: *mu
 pub unsafe extern "C" fn UninitProducer(prod: *mut c_void) -> c_int {
     guard(ErrorText::none(), |_| {
         let client = registry::release_if::<Client>(prod, |c| c.existing_producer().map(|_| ()))?;
+        // Another thread still inside a call keeps the client alive; the
+        // wait below covers every message produced before this point.
         match client.existing_producer()? {
             Some(producer) => producer.close().map(|()| 0),
             None => Ok(0),
