@@ -221,6 +221,11 @@ int Produce(void *prod, const char *topic, const char *payload, uint32_t paylen,
 // Reports not yet collected are kept in memory, 16 bytes each.
 int DeliveryReport(void *prod, unsigned long long *msgid, int *err, int *plength);
 
+// As `DeliveryReport`, but waits at most `timeout_ms` (0: never) for the
+// first report when messages are in flight and none has reported yet. A
+// producing loop that collects reports as it goes passes 0.
+int DeliveryReportWait(void *prod, unsigned long long *msgid, int *err, int *plength, int32_t timeout_ms);
+
 // Writes the human text for the status `*err` (a librdkafka error code or
 // one of this library's `KAFKA_ERR_*`) into `errtxt` (capacity `*plen` on
 // entry, length written on return). Returns 0.

@@ -158,6 +158,27 @@ fn every_message_gets_exactly_one_report_in_order() {
 }
 
 #[test]
+fn delivery_report_wait_lets_the_caller_choose_the_wait() {
+    let h = client(&[("bootstrap.servers", "127.0.0.1:1"), ("message.timeout.ms", "1000")]);
+    let id = produce_ok(h, "nowhere", "x", "k");
+    let wait = |timeout_ms: i32| {
+        let (mut ids, mut errs, mut n) = ([0 as libc::c_ulonglong; 4], [0i32; 4], 4);
+        let start = Instant::now();
+        let rc = unsafe { DeliveryReportWait(h, ids.as_mut_ptr(), errs.as_mut_ptr(), &mut n, timeout_ms) };
+        (rc, n, ids[0], errs[0], start.elapsed())
+    };
+    let (rc, n, _, _, took) = wait(0);
+    assert_eq!((rc, n), (0, 0));
+    assert!(took < Duration::from_millis(50), "0 never waits: {took:?}");
+    let (rc, n, got, status, took) = wait(5000);
+    assert_eq!((rc, n, got, status), (0, 1, id, -192));
+    assert!(took < Duration::from_millis(4000), "returns when the report arrives: {took:?}");
+    let mut n = 4;
+    assert_eq!(unsafe { DeliveryReportWait(null_mut(), null_mut(), null_mut(), &mut n, 0) }, KAFKA_ERR_BAD_HANDLE);
+    assert_eq!(uninit_producer(h), 0);
+}
+
+#[test]
 fn reports_are_served_in_batches_of_the_callers_size() {
     let mock = Mock::start(1);
     let h = producer(&mock.bootstrap);

@@ -48,6 +48,7 @@ def _load(path: Optional[str] = None) -> C.CDLL:
         "SetKafkaConf": [P, S, S, S, IP],
         "Produce": [P, S, S, U32, S, U32, C.c_int32, U64P, S, IP],
         "DeliveryReport": [P, U64P, IP, IP],
+        "DeliveryReportWait": [P, U64P, IP, IP, C.c_int32],
         "DRMessageError": [IP, S, IP],
         "Flush": [P, C.c_int32, I32P],
         "UninitProducer": [P],
@@ -147,10 +148,11 @@ class Producer(_Client):
         )
         return msgid.value
 
-    def delivery_reports(self, max_reports: int = 1000) -> list[tuple[int, int]]:
-        """(msgid, status) pairs, oldest first; status 0 means delivered."""
+    def delivery_reports(self, max_reports: int = 1000, timeout_ms: int = 0) -> list[tuple[int, int]]:
+        """(msgid, status) pairs, oldest first; status 0 means delivered.
+        Waits up to timeout_ms for the first one when none is ready."""
         ids, errs, n = (C.c_uint64 * max_reports)(), (C.c_int * max_reports)(), C.c_int(max_reports)
-        _check(lib().DeliveryReport(self._h, ids, errs, C.byref(n)))
+        _check(lib().DeliveryReportWait(self._h, ids, errs, C.byref(n), timeout_ms))
         return list(zip(ids[: n.value], errs[: n.value]))
 
     def flush(self, timeout_ms: int = 30000) -> int:

@@ -48,6 +48,7 @@ pub const EXPORTS: &[Export] = &[
     added("SetTopicConf", "P <0T1 <0T1 >0T1 =I4"),
     added("DelTopicConf", "P"),
     added("DelTopicPartitionList", "P"),
+    added("DeliveryReportWait", "P >U8[] >I4[] =I4 I4"),
     added("Flush", "P I4 >I4"),
     added("NewMockCluster", "I4 >P >0T1 =I4"),
     added("MockCreateTopic", "P <0T1 I4 I4 >0T1 =I4"),

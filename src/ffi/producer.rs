@@ -70,22 +70,46 @@ pub unsafe extern "C" fn DeliveryReport(
     err: *mut c_int,
     plength: *mut c_int,
 ) -> c_int {
+    guard(ErrorText::none(), |_| take_reports(prod, msgid, err, plength, REPORT_WAIT))
+}
+
+/// As `DeliveryReport`, but waits at most `timeout_ms` (0: never) for the
+/// first report when messages are in flight and none has reported yet. A
+/// producing loop that collects reports as it goes passes 0.
+#[no_mangle]
+pub unsafe extern "C" fn DeliveryReportWait(
+    prod: *mut c_void,
+    msgid: *mut c_ulonglong,
+    err: *mut c_int,
+    plength: *mut c_int,
+    timeout_ms: i32,
+) -> c_int {
     guard(ErrorText::none(), |_| {
-        let client = registry::get::<Client>(prod)?;
-        let length = required(plength, "plength")?;
-        if *length < 0 {
-            return Err(Error::invalid_argument(format!("plength is negative ({})", *length)));
-        }
-        let capacity = *length as usize;
-        let Some(producer) = client.existing_producer()? else {
-            *length = 0;
-            return Ok(0);
-        };
-        let ids = output_array(msgid as *mut u64, capacity, "msgid")?;
-        let statuses = output_array(err, capacity, "err")?;
-        *length = producer.take_reports(ids, statuses, REPORT_WAIT) as c_int;
-        Ok(0)
+        take_reports(prod, msgid, err, plength, Duration::from_millis(timeout_ms.max(0) as u64))
     })
+}
+
+fn take_reports(
+    prod: *mut c_void,
+    msgid: *mut c_ulonglong,
+    err: *mut c_int,
+    plength: *mut c_int,
+    wait: Duration,
+) -> Result<c_int, Error> {
+    let client = registry::get::<Client>(prod)?;
+    let length = required(plength, "plength")?;
+    if *length < 0 {
+        return Err(Error::invalid_argument(format!("plength is negative ({})", *length)));
+    }
+    let capacity = *length as usize;
+    let Some(producer) = client.existing_producer()? else {
+        *length = 0;
+        return Ok(0);
+    };
+    let ids = output_array(msgid as *mut u64, capacity, "msgid")?;
+    let statuses = output_array(err, capacity, "err")?;
+    *length = producer.take_reports(ids, statuses, wait) as c_int;
+    Ok(0)
 }
 
 /// Writes the human text for the status `*err` (a librdkafka error code or
