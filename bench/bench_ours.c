@@ -11,9 +11,9 @@
  *                until every id has reported. The reports wait meanwhile in
  *                the library's compact queue (16 bytes each).
  *   produce-interleaved
- *                as produce, and also one DeliveryReport call whenever -B
- *                messages are outstanding (keeps memory flat; shows the cost
- *                of DeliveryReport waiting when none is ready yet).
+ *                as produce, and also one DeliveryReportWait(..., 0) call
+ *                whenever -B messages are outstanding: collects reports
+ *                while producing without ever blocking (keeps memory flat).
  *   produce-apl  as Dyalog's APL Producer does: one Produce per message,
  *                reports collected 100 per DeliveryReport call
  *                (Producer.update_outstanding loops until a call returns
@@ -77,11 +77,17 @@ struct reports {
 
 /* One DeliveryReport call (returns at once when reports are ready, waits
  * up to 500 ms when messages are in flight and none has reported). */
-static long collect(void *h, struct reports *r, int cap)
+static long collect(void *h, struct reports *r, int cap);
+
+/* One DeliveryReportWait(..., 0) call: never waits. */
+static long collect_now(void *h, struct reports *r, int cap);
+
+static long collect_with(void *h, struct reports *r, int cap, int wait_ms)
 {
     int n = cap;
     uint64_t t = now_ns();
-    int rc = DeliveryReport(h, r->ids, r->status, &n);
+    int rc = wait_ms < 0 ? DeliveryReport(h, r->ids, r->status, &n)
+                         : DeliveryReportWait(h, r->ids, r->status, &n, wait_ms);
     r->wait_ns += now_ns() - t;
     if (rc != 0)
         die("DeliveryReport: %d", rc);
@@ -97,6 +103,16 @@ static long collect(void *h, struct reports *r, int cap)
         }
     r->reported += n;
     return n;
+}
+
+static long collect(void *h, struct reports *r, int cap)
+{
+    return collect_with(h, r, cap, -1);
+}
+
+static long collect_now(void *h, struct reports *r, int cap)
+{
+    return collect_with(h, r, cap, 0);
 }
 
 static int produce_one(void *h, const struct opts *o, char *payload, char (*keys)[16], long i)
@@ -140,7 +156,7 @@ static void mode_produce(const struct opts *o, const char *mode, int apl, int in
             collect(h, &r, cap);
         }
         if (interleave && i + 1 - r.reported >= cap)
-            collect(h, &r, cap);
+            collect_now(h, &r, cap);
     }
     while (r.reported < o->n)
         collect(h, &r, cap);
@@ -325,7 +341,11 @@ int main(int argc, char **argv)
 {
     struct opts o;
     parse_opts(&o, argc, argv);
-    if (!strcmp(o.mode, "produce"))
+    if (!strcmp(o.mode, "version")) {
+        char v[64];
+        Version(v, sizeof v);
+        printf("%s\n", v);
+    } else if (!strcmp(o.mode, "produce"))
         mode_produce(&o, o.mode, 0, 0);
     else if (!strcmp(o.mode, "produce-interleaved"))
         mode_produce(&o, o.mode, 0, 1);

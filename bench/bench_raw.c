@@ -332,7 +332,9 @@ int main(int argc, char **argv)
 {
     struct opts o;
     parse_opts(&o, argc, argv);
-    if (!strcmp(o.mode, "produce"))
+    if (!strcmp(o.mode, "version"))
+        printf("%s\n", rd_kafka_version_str());
+    else if (!strcmp(o.mode, "produce"))
         mode_produce(&o);
     else if (!strcmp(o.mode, "consume"))
         mode_consume(&o);
