@@ -2,16 +2,18 @@
 //! the application asks for them.
 //!
 //! Delivery reports are served by `rd_kafka_poll` on the calling thread (no
-//! callback ever reaches the host language) and moved at once into a compact
-//! queue of (message id, status) pairs, 16 bytes each. Every `Produce` serves
-//! them too, so reports the application has not collected yet never fill
-//! librdkafka's own queue (`queue.buffering.max.messages`), and `Produce`
-//! does not fail with queue-full merely because nobody called
-//! `DeliveryReport`.
+//! callback ever reaches the host language): the callback stages them in a
+//! thread-local buffer, and when the poll returns they move, under one lock,
+//! into a compact queue of (message id, status) pairs, 16 bytes each.
+//! `Produce` serves them too, every few calls, so reports the application
+//! has not collected yet never fill librdkafka's own queue
+//! (`queue.buffering.max.messages`), and `Produce` does not fail with
+//! queue-full merely because nobody called `DeliveryReport`.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use libc::c_void;
@@ -24,6 +26,13 @@ use crate::error::{errstr_text, Error, Result, KAFKA_ERR_CREATE};
 /// Message ids are unique per loaded library, across all producers.
 static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
 
+/// `Produce` serves delivery reports on one call in this many: enough to
+/// keep librdkafka's queue from filling, and reports arrive in batches.
+const SERVE_EVERY: u64 = 16;
+
+/// Staged reports above this capacity are given back to the allocator.
+const STAGED_KEEP: usize = 4096;
+
 /// The outcome of one produced message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Report {
@@ -32,47 +41,46 @@ pub struct Report {
     pub status: i32,
 }
 
-/// Shared with librdkafka's delivery-report callback through the conf opaque.
-struct ReportSink {
-    reports: Mutex<VecDeque<Report>>,
-    /// Messages enqueued whose report has not been served yet.
-    in_flight: AtomicI64,
+thread_local! {
+    /// Reports served by the poll running on this thread. librdkafka calls
+    /// the delivery callback only inside our own polls, so after one
+    /// returns, everything here belongs to the producer that polled.
+    static STAGED: RefCell<Vec<Report>> = const { RefCell::new(Vec::new()) };
 }
 
 pub struct Producer {
     rk: *mut rd::rd_kafka_t,
-    /// Boxed so its address, given to librdkafka, stays fixed.
-    sink: Box<ReportSink>,
+    /// Reports served and not yet taken by the application, oldest first.
+    reports: Mutex<VecDeque<Report>>,
+    /// Messages enqueued, and reports served: their difference is in flight.
+    enqueued: AtomicU64,
+    reported: AtomicU64,
     /// librdkafka fails a message this long after `Produce` at the latest.
     message_timeout: Duration,
 }
 
-// SAFETY: rd_kafka_t is thread-safe for produce/poll/flush; the sink is
-// protected by its mutex and atomics.
+// SAFETY: rd_kafka_t is thread-safe for produce/poll/flush; the report
+// queue is behind its mutex.
 unsafe impl Send for Producer {}
 unsafe impl Sync for Producer {}
 
 unsafe extern "C" fn on_delivery(
     _rk: *mut rd::rd_kafka_t,
     message: *const rd::rd_kafka_message_t,
-    opaque: *mut c_void,
+    _opaque: *mut c_void,
 ) {
     // No panic may unwind into librdkafka's C frames.
     let _ = std::panic::catch_unwind(|| {
-        // SAFETY: opaque is the producer's ReportSink, alive until after
-        // rd_kafka_destroy; message is valid for the callback's duration.
-        let sink = &*(opaque as *const ReportSink);
+        // SAFETY: message is valid for the callback's duration.
         let message = &*message;
         let report = Report { message_id: message._private as u64, status: message.err as i32 };
-        sink.reports.lock().push_back(report);
-        sink.in_flight.fetch_sub(1, Ordering::Release);
+        STAGED.with(|staged| staged.borrow_mut().push(report));
     });
 }
 
 impl Producer {
     /// Creates a producer from a copy of `config`.
     pub fn new(config: &Config) -> Result<Self> {
-        let sink = Box::new(ReportSink { reports: Mutex::new(VecDeque::new()), in_flight: AtomicI64::new(0) });
         let timeout_ms = config
             .get("message.timeout.ms")
             .and_then(|v| v.parse::<u64>().ok())
@@ -82,7 +90,6 @@ impl Producer {
         // SAFETY: conf is our fresh copy; on success rd_kafka_new owns it.
         let rk = unsafe {
             rd::rd_kafka_conf_set_dr_msg_cb(conf, Some(on_delivery));
-            rd::rd_kafka_conf_set_opaque(conf, &*sink as *const ReportSink as *mut c_void);
             rd::rd_kafka_new(rd::rd_kafka_type_t::RD_KAFKA_PRODUCER, conf, errstr.as_mut_ptr(), errstr.len())
         };
         if rk.is_null() {
@@ -90,7 +97,13 @@ impl Producer {
             unsafe { rd::rd_kafka_conf_destroy(conf) };
             return Err(Error::new(KAFKA_ERR_CREATE, format!("cannot create producer: {}", errstr_text(&errstr))));
         }
-        Ok(Producer { rk, sink, message_timeout: Duration::from_millis(timeout_ms) })
+        Ok(Producer {
+            rk,
+            reports: Mutex::new(VecDeque::new()),
+            enqueued: AtomicU64::new(0),
+            reported: AtomicU64::new(0),
+            message_timeout: Duration::from_millis(timeout_ms),
+        })
     }
 
     /// Enqueues one message (payload and key are copied). Returns the
@@ -108,19 +121,21 @@ impl Producer {
             vu(RD_KAFKA_VTYPE_KEY, memory(key)),
         ];
         let count = if key.is_some() { args.len() } else { args.len() - 1 };
-        self.sink.in_flight.fetch_add(1, Ordering::Relaxed);
+        // Counted before the enqueue, so its report can never come first.
+        let enqueued = self.enqueued.fetch_add(1, Ordering::Relaxed);
         // SAFETY: rk is live; args holds `count` initialised entries whose
         // pointers outlive the call (librdkafka copies with F_COPY).
         let error = unsafe { rd::rd_kafka_produceva(self.rk, args.as_mut_ptr(), count) };
-        let outcome = if error.is_null() {
-            Ok(())
-        } else {
-            self.sink.in_flight.fetch_sub(1, Ordering::Relaxed);
-            // SAFETY: error is ours to destroy.
-            Err(unsafe { Error::from_rd_error(error) })
-        };
+        if error.is_null() {
+            if enqueued % SERVE_EVERY == SERVE_EVERY - 1 {
+                self.serve(Duration::ZERO);
+            }
+            return (message_id, Ok(()));
+        }
+        self.enqueued.fetch_sub(1, Ordering::Relaxed);
         self.serve(Duration::ZERO);
-        (message_id, outcome)
+        // SAFETY: error is ours to destroy.
+        (message_id, Err(unsafe { Error::from_rd_error(error) }))
     }
 
     /// Moves up to `ids.len()` reports, oldest first, into `ids`/`statuses`
@@ -129,9 +144,9 @@ impl Producer {
     pub fn take_reports(&self, ids: &mut [u64], statuses: &mut [i32], wait: Duration) -> usize {
         let capacity = ids.len().min(statuses.len());
         self.serve(Duration::ZERO);
-        if capacity > 0 && self.sink.reports.lock().is_empty() {
+        if capacity > 0 && self.reports.lock().is_empty() {
             let deadline = Instant::now() + wait;
-            while self.in_flight() > 0 && self.sink.reports.lock().is_empty() {
+            while self.in_flight() > 0 && self.reports.lock().is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     break;
@@ -139,7 +154,7 @@ impl Producer {
                 self.serve(left);
             }
         }
-        let mut reports = self.sink.reports.lock();
+        let mut reports = self.reports.lock();
         let count = capacity.min(reports.len());
         for (i, report) in reports.drain(..count).enumerate() {
             ids[i] = report.message_id;
@@ -150,12 +165,13 @@ impl Producer {
 
     /// Messages produced whose delivery report has not been served yet.
     pub fn in_flight(&self) -> u64 {
-        self.sink.in_flight.load(Ordering::Acquire).max(0) as u64
+        let reported = self.reported.load(Ordering::Acquire);
+        self.enqueued.load(Ordering::Acquire).saturating_sub(reported)
     }
 
     /// Reports served but not yet taken by the application.
     pub fn reports_waiting(&self) -> usize {
-        self.sink.reports.lock().len()
+        self.reports.lock().len()
     }
 
     /// Waits until every produced message has its report (kept for
@@ -168,8 +184,10 @@ impl Producer {
             if left.is_zero() {
                 break;
             }
+            STAGED.with(|staged| staged.borrow_mut().clear());
             // SAFETY: rk is live; flush serves delivery reports on this thread.
             unsafe { rd::rd_kafka_flush(self.rk, millis(left)) };
+            self.collect_staged();
         }
         self.in_flight()
     }
@@ -185,7 +203,7 @@ impl Producer {
                 format!("{left} messages were still undelivered when the producer was closed"),
             ));
         }
-        let reports = self.sink.reports.lock();
+        let reports = self.reports.lock();
         let failed: Vec<&Report> = reports.iter().filter(|r| r.status != 0).collect();
         match failed.first() {
             None => Ok(()),
@@ -201,15 +219,34 @@ impl Producer {
         }
     }
 
+    /// Serves delivery reports, waiting up to `wait` for the first event.
     fn serve(&self, wait: Duration) {
-        // SAFETY: rk is live; callbacks run on this thread.
+        STAGED.with(|staged| staged.borrow_mut().clear());
+        // SAFETY: rk is live; callbacks run on this thread, into STAGED.
         unsafe { rd::rd_kafka_poll(self.rk, millis(wait)) };
+        self.collect_staged();
+    }
+
+    /// Moves the reports the last poll staged into the queue, under one lock.
+    fn collect_staged(&self) {
+        STAGED.with(|staged| {
+            let mut staged = staged.borrow_mut();
+            if staged.is_empty() {
+                return;
+            }
+            let count = staged.len() as u64;
+            self.reports.lock().extend(staged.drain(..));
+            self.reported.fetch_add(count, Ordering::Release);
+            if staged.capacity() > STAGED_KEEP {
+                staged.shrink_to(STAGED_KEEP);
+            }
+        });
     }
 }
 
 impl Drop for Producer {
     fn drop(&mut self) {
-        // SAFETY: the last reference is gone; the sink outlives rk.
+        // SAFETY: the last reference is gone.
         unsafe { rd::rd_kafka_destroy(self.rk) }
     }
 }

@@ -8,7 +8,7 @@
 //! Objects are shared (`Arc`): releasing a handle while another thread is
 //! inside a call on it only drops the object when that call returns.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +28,7 @@ pub trait Kind: Any + Send + Sync {
 
 struct Entry {
     kind: &'static str,
+    type_id: TypeId,
     object: Arc<dyn Any + Send + Sync>,
 }
 
@@ -62,7 +63,7 @@ static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(FIRST_TOKEN);
 /// Stores `object` and returns its new handle.
 pub fn register<T: Kind>(object: T) -> *mut c_void {
     let token = NEXT_TOKEN.fetch_add(TOKEN_STEP, Ordering::Relaxed);
-    let entry = Entry { kind: T::NAME, object: Arc::new(object) };
+    let entry = Entry { kind: T::NAME, type_id: TypeId::of::<T>(), object: Arc::new(object) };
     TABLE.write().insert(token, entry);
     token as *mut c_void
 }
@@ -111,7 +112,7 @@ fn lookup<'t, T: Kind>(table: &'t Table, token: usize) -> Result<&'t Entry> {
             format!("handle {token:#x} is not live (never issued or already released); a {} was expected", T::NAME),
         )
     })?;
-    if entry.kind != T::NAME {
+    if entry.type_id != TypeId::of::<T>() {
         return Err(Error::new(
             KAFKA_ERR_BAD_HANDLE,
             format!("handle {token:#x} is a {}, not a {}", entry.kind, T::NAME),
@@ -121,7 +122,7 @@ fn lookup<'t, T: Kind>(table: &'t Table, token: usize) -> Result<&'t Entry> {
 }
 
 fn downcast<T: Kind>(object: Arc<dyn Any + Send + Sync>) -> Arc<T> {
-    // The kind name was checked against T::NAME, and names are unique per type.
+    // The entry's type was checked against T.
     object.downcast::<T>().unwrap_or_else(|_| panic!("registry entry is not a {}", T::NAME))
 }
 
