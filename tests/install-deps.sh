@@ -29,7 +29,9 @@ fi
 
 if ! python3 -c 'import pytest, confluent_kafka, kafka' 2>/dev/null; then
   say "pip install pytest confluent-kafka kafka-python"
-  python3 -m pip install -q --disable-pip-version-check pytest confluent-kafka kafka-python
+  packages=(pytest confluent-kafka kafka-python)
+  python3 -m pip install -q --disable-pip-version-check "${packages[@]}" 2>/dev/null ||
+    python3 -m pip install -q --disable-pip-version-check --break-system-packages "${packages[@]}"
 fi
 
 if [ -z "${KAFKA_BOOTSTRAP:-}" ]; then
