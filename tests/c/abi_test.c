@@ -72,6 +72,8 @@ static void test_produce_and_reports(void)
         CHECK(got[i] == ids[i] && status[i] == 0, "report %d: id %llu status %d", i, got[i], status[i]);
     int inflight = -1;
     CHECK(Flush(p, 1000, &inflight) == 0 && inflight == 0, "Flush %d", inflight);
+    int none = 10;
+    CHECK(DeliveryReportWait(p, got, status, &none, 0) == 0 && none == 0, "DeliveryReportWait: %d left", none);
     CHECK(UninitProducer(p) == 0, "UninitProducer");
     CHECK(UninitProducer(p) == KAFKA_ERR_BAD_HANDLE, "second UninitProducer refused");
 }
