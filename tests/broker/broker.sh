@@ -218,23 +218,36 @@ EOF
   fi
 }
 
-# Kill the JVMs of a failed start: SIGTERM, short wait, SIGKILL.
-kill_pids() {
-  local pid i
-  for pid in "$@"; do is_broker "$pid" && kill -TERM "$pid" 2>/dev/null || true; done
-  for i in $(seq 1 20); do
-    local any=0
-    for pid in "$@"; do is_broker "$pid" && any=1; done
-    [ "$any" = 0 ] && return 0
-    sleep 0.5
+# any_broker PID...: whether any of them is still one of our broker JVMs.
+any_broker() {
+  local p
+  for p in "$@"; do is_broker "$p" && return 0; done
+  return 1
+}
+
+# wait_gone SECONDS PID...: polls until none of them runs; 1 if time ran out.
+wait_gone() {
+  local deadline=$((SECONDS + $1))
+  shift
+  while any_broker "$@"; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.2
   done
-  for pid in "$@"; do is_broker "$pid" && kill -KILL "$pid" 2>/dev/null || true; done
-  for i in $(seq 1 20); do
-    local any=0
-    for pid in "$@"; do is_broker "$pid" && any=1; done
-    [ "$any" = 0 ] && return 0
-    sleep 0.25
+}
+
+# terminate SECONDS PID...: SIGTERM, wait up to SECONDS, then SIGKILL.
+terminate() {
+  local grace=$1 p
+  shift
+  for p in "$@"; do is_broker "$p" && { kill -TERM "$p" 2>/dev/null || true; }; done
+  wait_gone "$grace" "$@" && return 0
+  for p in "$@"; do
+    if is_broker "$p"; then
+      log "pid $p still running after ${grace}s: SIGKILL"
+      kill -KILL "$p" 2>/dev/null || true
+    fi
   done
+  wait_gone 10 "$@"
 }
 
 # One attempt at starting N nodes in $dir. Returns 0 when ready, 1 on failure
@@ -303,12 +316,12 @@ start_attempt() {
       if ! is_broker "$pid"; then
         if grep -q 'Address already in use' "$nd/kafka.log" 2>/dev/null; then
           log "node $i: a chosen port was taken meanwhile; retrying with new ports"
-          kill_pids "${pids[@]}"
+          terminate 10 "${pids[@]}" || true
           return 3
         fi
         log "node $i (pid $pid) died during start-up; last lines of $nd/kafka.log:"
         tail -n 40 "$nd/kafka.log" >&2 || true
-        kill_pids "${pids[@]}"
+        terminate 10 "${pids[@]}" || true
         return 1
       fi
       if ! port_open "${bports[$((i - 1))]}" ||
@@ -322,7 +335,7 @@ start_attempt() {
         log "not ready after ${READY_TIMEOUT}s; last lines of $dir/node$i/kafka.log:"
         tail -n 25 "$dir/node$i/kafka.log" >&2 || true
       done
-      kill_pids "${pids[@]}"
+      terminate 10 "${pids[@]}" || true
       return 1
     fi
     sleep 0.25
@@ -353,7 +366,7 @@ do_start() {
   log "state dir: $dir"
 
   # If interrupted while starting, leave no JVM behind.
-  trap 'trap - EXIT; [ -f "$dir/pids" ] && kill_pids $(cat "$dir/pids"); exit 130' INT TERM HUP
+  trap 'trap - EXIT; [ -f "$dir/pids" ] && terminate 10 $(cat "$dir/pids"); exit 130' INT TERM HUP
 
 
   for _ in 1 2 3; do
@@ -388,36 +401,11 @@ do_stop() {
   fi
   local live=()
   for p in ${pids[@]+"${pids[@]}"}; do
-    if is_broker "$p"; then
-      kill -TERM "$p" 2>/dev/null || true
-      live+=("$p")
-    fi
+    is_broker "$p" && live+=("$p")
   done
   if [ "${#live[@]}" -gt 0 ]; then
     log "stopping pid(s) ${live[*]}"
-    local deadline=$((SECONDS + STOP_TIMEOUT)) any
-    while :; do
-      any=0
-      for p in "${live[@]}"; do is_broker "$p" && any=1; done
-      [ "$any" = 0 ] && break
-      if [ "$SECONDS" -ge "$deadline" ]; then
-        for p in "${live[@]}"; do
-          if is_broker "$p"; then
-            log "pid $p still running after ${STOP_TIMEOUT}s: SIGKILL"
-            kill -KILL "$p" 2>/dev/null || true
-          fi
-        done
-        local i
-        for i in $(seq 1 40); do
-          any=0
-          for p in "${live[@]}"; do is_broker "$p" && any=1; done
-          [ "$any" = 0 ] && break
-          sleep 0.25
-        done
-        break
-      fi
-      sleep 0.2
-    done
+    terminate "$STOP_TIMEOUT" "${live[@]}" || true
   fi
   for p in ${pids[@]+"${pids[@]}"}; do
     is_broker "$p" && die "pid $p would not die; $dir kept"
