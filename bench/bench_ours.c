@@ -245,15 +245,6 @@ static void mode_consume(const struct opts *o)
 
 /* ------------------------------------------------------------- latency -- */
 
-#define WARMUP_FLAG (1ull << 63)
-
-struct latency_run {
-    const struct opts *o;
-    atomic_int consumer_ready;
-    atomic_long measured_sent;
-    atomic_int done_producing;
-};
-
 static void *latency_producer(void *arg)
 {
     struct latency_run *run = arg;
@@ -295,45 +286,21 @@ static void *latency_producer(void *arg)
 
 static void mode_latency(const struct opts *o)
 {
-    struct latency_run run = {.o = o};
+    struct latency_run run;
+    latency_init(&run, o);
     struct consumer c;
     consumer_open(&c, o, "latest");
-    long measured = (long)(o->seconds * (double)o->rate);
-    uint64_t *lat = calloc((size_t)measured, sizeof *lat);
-    unsigned char *seen_part = calloc(4096, 1);
-    long parts_seen = 0, n = 0;
     pthread_t producer;
     pthread_create(&producer, NULL, latency_producer, &run);
-    uint64_t idle_since = 0;
     for (;;) {
         uint32_t paylen;
         int32_t partition;
-        if (!consumer_next(&c, &paylen, &partition)) {
-            if (atomic_load(&run.done_producing)) {
-                if (!idle_since)
-                    idle_since = now_ns();
-                if (n >= atomic_load(&run.measured_sent) || now_ns() - idle_since > 5000000000ull)
-                    break;
-            }
-            continue;
-        }
-        uint64_t t = now_ns(), seq, sent;
-        read_stamp(c.payload, &seq, &sent);
-        if (seq & WARMUP_FLAG) {
-            if (partition >= 0 && partition < 4096 && !seen_part[partition]) {
-                seen_part[partition] = 1;
-                if (++parts_seen >= o->partitions)
-                    atomic_store(&run.consumer_ready, 1);
-            }
-            continue;
-        }
-        if (n < measured)
-            lat[n++] = t - sent;
-        if (n >= measured)
+        if (consumer_next(&c, &paylen, &partition) ? latency_message(&run, c.payload, partition, now_ns())
+                                                   : latency_idle(&run))
             break;
     }
     pthread_join(producer, NULL);
-    print_latency(SIDE, o, lat, n, measured - n);
+    print_latency(SIDE, o, run.lat, run.received, run.measured - run.received);
     UninitConsumer(c.h);
 }
 

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,62 @@ static void print_latency(const char *side, const struct opts *o, uint64_t *lat,
            percentile(lat, n, 0.99) / 1e3, percentile(lat, n, 0.999) / 1e3, n ? lat[n - 1] / 1e3 : 0.0,
            n ? sum / (double)n / 1e3 : 0.0, lost, max_rss_kb());
     fflush(stdout);
+}
+
+/* ------------------------------------------------------------- latency -- */
+
+#define WARMUP_FLAG (1ull << 63)
+
+/* A latency run: the producer thread stamps payloads with their send time
+ * (warm-up ones flagged), the consumer on the main thread reads them back. */
+struct latency_run {
+    const struct opts *o;
+    atomic_int consumer_ready;   /* the consumer has read every partition */
+    atomic_long measured_sent;   /* measured messages produced so far */
+    atomic_int done_producing;
+    /* consumer side */
+    uint64_t *lat;
+    long measured, received, parts_seen;
+    unsigned char seen_part[4096];
+    uint64_t idle_since;
+};
+
+static void latency_init(struct latency_run *run, const struct opts *o)
+{
+    memset(run, 0, sizeof *run);
+    run->o = o;
+    run->measured = (long)(o->seconds * (double)o->rate);
+    run->lat = calloc((size_t)run->measured, sizeof *run->lat);
+}
+
+/* A consumed message, received at time t. Returns 1 when every measured
+ * message is in. */
+static int latency_message(struct latency_run *run, const void *payload, int32_t partition, uint64_t t)
+{
+    uint64_t seq, sent;
+    read_stamp(payload, &seq, &sent);
+    if (seq & WARMUP_FLAG) {
+        if (partition >= 0 && partition < 4096 && !run->seen_part[partition]) {
+            run->seen_part[partition] = 1;
+            if (++run->parts_seen >= run->o->partitions)
+                atomic_store(&run->consumer_ready, 1);
+        }
+        return 0;
+    }
+    if (run->received < run->measured)
+        run->lat[run->received++] = t - sent;
+    return run->received >= run->measured;
+}
+
+/* No message this time. Returns 1 when the run is over: the producer is
+ * done and everything it sent is in, or nothing came for 5 s. */
+static int latency_idle(struct latency_run *run)
+{
+    if (!atomic_load(&run->done_producing))
+        return 0;
+    if (!run->idle_since)
+        run->idle_since = now_ns();
+    return run->received >= atomic_load(&run->measured_sent) || now_ns() - run->idle_since > 5000000000ull;
 }
 
 #endif
