@@ -245,9 +245,11 @@ int Flush(void *prod, int32_t timeout_ms, int32_t *inflight);
 // whatever the outcome; the status says whether anything was lost:
 // 0 when every message was delivered or its report was collected;
 // -185 when messages were still undelivered; the error of the first failed
-// message whose report was never collected. `KAFKA_ERR_BAD_HANDLE` when
-// `prod` is not a live client handle or is a consumer (then nothing is
-// released), including a second call on the same handle.
+// message whose report was never collected. A loss is also written to
+// stderr with the number of messages, since destructors often ignore the
+// status. `KAFKA_ERR_BAD_HANDLE` when `prod` is not a live client handle or
+// is a consumer (then nothing is released), including a second call on
+// the same handle.
 int UninitProducer(void *prod);
 
 #ifdef __cplusplus

@@ -152,18 +152,20 @@ pub unsafe extern "C" fn Flush(prod: *mut c_void, timeout_ms: i32, inflight: *mu
 /// whatever the outcome; the status says whether anything was lost:
 /// 0 when every message was delivered or its report was collected;
 /// -185 when messages were still undelivered; the error of the first failed
-/// message whose report was never collected. `KAFKA_ERR_BAD_HANDLE` when
-/// `prod` is not a live client handle or is a consumer (then nothing is
-/// released), including a second call on the same handle.
+/// message whose report was never collected. A loss is also written to
+/// stderr with the number of messages, since destructors often ignore the
+/// status. `KAFKA_ERR_BAD_HANDLE` when `prod` is not a live client handle or
+/// is a consumer (then nothing is released), including a second call on
+/// the same handle.
 #[no_mangle]
 pub unsafe extern "C" fn UninitProducer(prod: *mut c_void) -> c_int {
     guard(ErrorText::none(), |_| {
         let client = registry::release_if::<Client>(prod, |c| c.existing_producer().map(|_| ()))?;
         // Another thread still inside a call keeps the client alive; the
         // wait below covers every message produced before this point.
-        match client.existing_producer()? {
-            Some(producer) => producer.close().map(|()| 0),
-            None => Ok(0),
-        }
+        let Some(producer) = client.existing_producer()? else {
+            return Ok(0);
+        };
+        producer.close().map(|()| 0).inspect_err(|lost| eprintln!("kafka.so: UninitProducer: {}", lost.text))
     })
 }
