@@ -200,7 +200,7 @@ impl Producer {
         if left > 0 {
             return Err(Error::kafka_with(
                 rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED_OUT,
-                format!("{left} messages were still undelivered when the producer was closed"),
+                format!("{left} message(s) still undelivered when the producer was closed"),
             ));
         }
         let reports = self.reports.lock();
@@ -210,7 +210,7 @@ impl Producer {
             Some(first) => Err(Error::new(
                 first.status,
                 format!(
-                    "{} messages failed and their delivery reports were never collected; first: id {} ({})",
+                    "{} message(s) failed and their delivery reports were never collected; first: id {} ({})",
                     failed.len(),
                     first.message_id,
                     crate::error::describe_code(first.status)
