@@ -24,7 +24,9 @@ lib: $(LIB)
 $(LIB): $(shell find src -name '*.rs') Cargo.toml
 	cargo build --release
 	@mkdir -p $(BUILD)
-	cp $(CARGO_LIB) $(LIB)
+	@# A new file, renamed into place: copying over the old one in place
+	@# would change the code under every process that has it loaded.
+	cp $(CARGO_LIB) $(LIB).new && mv -f $(LIB).new $(LIB)
 
 programs: $(C_PROGRAMS)
 
