@@ -76,6 +76,16 @@ pub fn get<T: Kind>(handle: *mut c_void) -> Result<Arc<T>> {
     Ok(downcast(entry.object.clone()))
 }
 
+/// Runs `f` on the object behind `handle` while the table is read-locked:
+/// no reference is taken, which saves two atomic operations per call. Only
+/// for work that never blocks, since releasing any handle waits for it.
+pub fn with<T: Kind, R>(handle: *mut c_void, f: impl FnOnce(&T) -> R) -> Result<R> {
+    let table = TABLE.read();
+    let entry = lookup::<T>(&table, handle as usize)?;
+    let object = entry.object.downcast_ref::<T>().unwrap_or_else(|| panic!("registry entry is not a {}", T::NAME));
+    Ok(f(object))
+}
+
 /// Resolves `handle` as `get` does, and releases it if `accept` agrees:
 /// afterwards the handle is invalid and the caller holds the last reference
 /// the table had.

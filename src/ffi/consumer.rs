@@ -72,22 +72,30 @@ pub unsafe extern "C" fn Consume(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let client = registry::get::<Client>(cons)?;
-        let consumer = client.consumer()?;
         let topic_len = required(topiclen, "topiclen")?;
         let payload_len = required(paylen, "paylen")?;
         let key_len = required(keylen, "keylen")?;
-        let buffers = Buffers {
-            topic: output_bytes(topic, *topic_len as usize, "topic")?,
-            payload: output_bytes(payload, *payload_len as usize, "payload")?,
-            key: output_bytes(key, *key_len as usize, "key")?,
+        let topic = output_bytes(topic, *topic_len as usize, "topic")?;
+        let payload = output_bytes(payload, *payload_len as usize, "payload")?;
+        let key = output_bytes(key, *key_len as usize, "key")?;
+        // A message already fetched is handed out without waiting, and so
+        // without taking a reference on the handle; otherwise wait for one.
+        let ready = registry::with::<Client, _>(cons, |client| {
+            client.consumer()?.consume(Duration::ZERO, Buffers { topic: &mut *topic, payload: &mut *payload, key: &mut *key })
+        })??;
+        let outcome = match ready {
+            Consumed::Nothing => {
+                let buffers = Buffers { topic, payload, key };
+                registry::get::<Client>(cons)?.consumer()?.consume(CONSUME_WAIT, buffers)?
+            }
+            done => done,
         };
         let mut set_lengths = |l: crate::consumer::Lengths| {
             *topic_len = l.topic as u32;
             *payload_len = l.payload as u32;
             *key_len = l.key as u32;
         };
-        match consumer.consume(CONSUME_WAIT, buffers)? {
+        match outcome {
             Consumed::Message { lengths, partition: p, offset: o } => {
                 set_lengths(lengths);
                 set_optional(partition, p);

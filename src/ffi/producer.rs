@@ -42,12 +42,13 @@ pub unsafe extern "C" fn Produce(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let client = registry::get::<Client>(prod)?;
-        let producer = client.producer()?;
         let topic = input_str(topic, "topic")?;
         let payload = input_bytes(payload, paylen, "payload")?;
         let key = input_bytes(key, keylen, "key")?;
-        let (id, outcome) = producer.produce(topic, payload, key, partition);
+        // Enqueueing never blocks, so no reference on the handle is needed.
+        let (id, outcome) = registry::with::<Client, _>(prod, |client| {
+            Ok::<_, Error>(client.producer()?.produce(topic, payload, key, partition))
+        })??;
         set_optional(msgid, id);
         outcome.map(|()| 0)
     })
