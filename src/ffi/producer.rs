@@ -97,19 +97,27 @@ fn take_reports(
     plength: *mut c_int,
     wait: Duration,
 ) -> Result<c_int, Error> {
-    let client = registry::get::<Client>(prod)?;
-    let length = required(plength, "plength")?;
-    if *length < 0 {
-        return Err(Error::invalid_argument(format!("plength is negative ({})", *length)));
-    }
-    let capacity = *length as usize;
-    let Some(producer) = client.existing_producer()? else {
-        *length = 0;
-        return Ok(0);
+    // Reports that are ready are served without waiting, and so without
+    // taking a reference on the handle; only an empty answer may wait.
+    let (served, length, ids, statuses) = registry::with::<Client, _>(prod, |client| {
+        let length = required(plength, "plength")?;
+        if *length < 0 {
+            return Err(Error::invalid_argument(format!("plength is negative ({})", *length)));
+        }
+        let capacity = *length as usize;
+        let ids = output_array(msgid as *mut u64, capacity, "msgid")?;
+        let statuses = output_array(err, capacity, "err")?;
+        let served = client.existing_producer()?.map(|p| (p.take_reports(ids, statuses, Duration::ZERO), p.in_flight()));
+        Ok((served, length, ids, statuses))
+    })??;
+    *length = match served {
+        Some((0, in_flight)) if in_flight > 0 && !ids.is_empty() && !wait.is_zero() => {
+            let client = registry::get::<Client>(prod)?;
+            client.existing_producer()?.map_or(0, |p| p.take_reports(ids, statuses, wait)) as c_int
+        }
+        Some((count, _)) => count as c_int,
+        None => 0,
     };
-    let ids = output_array(msgid as *mut u64, capacity, "msgid")?;
-    let statuses = output_array(err, capacity, "err")?;
-    *length = producer.take_reports(ids, statuses, wait) as c_int;
     Ok(0)
 }
 
