@@ -6,7 +6,8 @@
 #   2. the real-broker integration suite (tests/real_broker.rs);
 #   3. C programs built against include/kafka.h with strict warnings, run
 #      under valgrind; the demo on the mock cluster and on the broker;
-#   4. the APL ⎕NA harness and interoperability tests (pytest).
+#   4. the APL ⎕NA harness and interoperability tests (pytest);
+#   5. failover: a broker of a three-broker cluster stops, nothing is lost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +15,6 @@ tests/install-deps.sh
 make all
 # Tests against the real broker must not be skipped silently.
 export KAFKA_REQUIRE_BROKER=1
-exec tests/broker/broker.sh run -- tests/suite.sh
+tests/broker/broker.sh run -- tests/suite.sh
+printf '\n==> Three brokers: failover\n'
+tests/broker/broker.sh run3 -- python3 -m pytest -q tests/python/test_failover.py
