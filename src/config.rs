@@ -114,6 +114,10 @@ impl Drop for TopicConfig {
     }
 }
 
+impl crate::registry::Kind for TopicConfig {
+    const NAME: &'static str = "topic configuration";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,8 +134,4 @@ mod tests {
         assert!(!invalid.text.is_empty());
         assert_eq!(conf.get("client.id").as_deref(), Some("me"));
     }
-}
-
-impl crate::registry::Kind for TopicConfig {
-    const NAME: &'static str = "topic configuration";
 }

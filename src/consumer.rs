@@ -102,7 +102,7 @@ unsafe impl Sync for Consumer {}
 impl Consumer {
     /// Creates a group consumer from a copy of `config` and subscribes it.
     pub fn new(config: &Config, topics: &[CString]) -> Result<Self> {
-        if config.get("group.id").map_or(true, |g| g.is_empty()) {
+        if config.get("group.id").is_none_or(|g| g.is_empty()) {
             return Err(Error::kafka_with(
                 rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__UNKNOWN_GROUP,
                 "group.id is not set: a subscribing consumer needs one (SetKafkaConf 'group.id')",

@@ -123,6 +123,10 @@ pub(crate) fn entry_of(e: &rd::rd_kafka_topic_partition_t) -> Entry {
     }
 }
 
+impl crate::registry::Kind for PartitionList {
+    const NAME: &'static str = "topic-partition list";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,8 +143,4 @@ mod tests {
         assert_eq!(list.topics(), vec![c"a".to_owned(), c"b".to_owned()]);
         assert_eq!(list.entries()[2].offset, 42);
     }
-}
-
-impl crate::registry::Kind for PartitionList {
-    const NAME: &'static str = "topic-partition list";
 }

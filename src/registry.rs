@@ -112,7 +112,7 @@ pub fn live_count() -> usize {
     TABLE.read().len()
 }
 
-fn lookup<'t, T: Kind>(table: &'t Table, token: usize) -> Result<&'t Entry> {
+fn lookup<T: Kind>(table: &Table, token: usize) -> Result<&Entry> {
     if token == 0 {
         return Err(Error::new(KAFKA_ERR_BAD_HANDLE, format!("NULL handle where a {} was expected", T::NAME)));
     }

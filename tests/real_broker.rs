@@ -32,7 +32,7 @@ fn bootstrap() -> Option<String> {
     match std::env::var("KAFKA_BOOTSTRAP") {
         Ok(b) if !b.trim().is_empty() => Some(b.trim().to_string()),
         _ => {
-            if std::env::var("KAFKA_REQUIRE_BROKER").map_or(false, |v| v == "1") {
+            if std::env::var("KAFKA_REQUIRE_BROKER").is_ok_and(|v| v == "1") {
                 panic!(
                     "KAFKA_REQUIRE_BROKER=1 but KAFKA_BOOTSTRAP is not set: the real-broker suite must run \
                      against a broker, e.g. `tests/broker/broker.sh run -- cargo test --release --test real_broker`"
@@ -250,7 +250,7 @@ fn require_kcat() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map_or(false, |s| s.success());
+        .is_ok_and(|s| s.success());
     assert!(ok, "kcat is missing: install it with `apt-get install -y kcat` (the interop tests need it)");
 }
 
@@ -260,7 +260,7 @@ fn require_python_module(module: &str, package: &str) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map_or(false, |s| s.success());
+        .is_ok_and(|s| s.success());
     assert!(
         ok,
         "python3 with the module {module} is missing: install it with `pip install {package}` \

@@ -6,7 +6,6 @@ use once_cell::sync::Lazy;
 
 use super::{guard, output_bytes, required, ErrorText};
 
-
 /// One exported function as APL declares it.
 pub struct Export {
     pub name: &'static str,

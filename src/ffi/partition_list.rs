@@ -1,5 +1,5 @@
 //! Topic-partition lists: `NewTopicPartitionList`, `SetTopicPartitionList`,
-//! `SetOffset`.
+//! `SetOffset`, `DelTopicPartitionList`.
 
 use libc::{c_char, c_int, c_void};
 

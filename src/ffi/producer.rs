@@ -105,7 +105,7 @@ fn take_reports(
             return Err(Error::invalid_argument(format!("plength is negative ({})", *length)));
         }
         let capacity = *length as usize;
-        let ids = output_array(msgid as *mut u64, capacity, "msgid")?;
+        let ids = output_array(msgid.cast::<u64>(), capacity, "msgid")?;
         let statuses = output_array(err, capacity, "err")?;
         let served = client.existing_producer()?.map(|p| (p.take_reports(ids, statuses, Duration::ZERO), p.in_flight()));
         Ok((served, length, ids, statuses))
