@@ -40,8 +40,12 @@ impl Client {
         let mut config = self.config.lock();
         match self.role.get() {
             None => config.set(key, value),
-            Some(Role::Producer(_)) => Err(Error::state("the handle is already a producer; its configuration is fixed")),
-            Some(Role::Consumer(_)) => Err(Error::state("the handle is already a consumer; its configuration is fixed")),
+            Some(Role::Producer(_)) => {
+                Err(Error::state("the handle is already a producer; its configuration is fixed"))
+            }
+            Some(Role::Consumer(_)) => {
+                Err(Error::state("the handle is already a consumer; its configuration is fixed"))
+            }
         }
     }
 

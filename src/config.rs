@@ -28,9 +28,8 @@ impl Config {
     pub fn set(&mut self, key: &CStr, value: &CStr) -> Result<()> {
         let mut errstr = [0 as libc::c_char; ERRSTR_SIZE];
         // SAFETY: raw is live; key/value are NUL-terminated; errstr is sized.
-        let res = unsafe {
-            rd::rd_kafka_conf_set(self.raw, key.as_ptr(), value.as_ptr(), errstr.as_mut_ptr(), errstr.len())
-        };
+        let res =
+            unsafe { rd::rd_kafka_conf_set(self.raw, key.as_ptr(), value.as_ptr(), errstr.as_mut_ptr(), errstr.len()) };
         set_result(res, &errstr)
     }
 

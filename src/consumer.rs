@@ -131,7 +131,9 @@ impl Consumer {
         let list = RawList::new(topics.len());
         for topic in topics {
             // SAFETY: list is ours; topic is NUL-terminated.
-            unsafe { rd::rd_kafka_topic_partition_list_add(list.0, topic.as_ptr(), -1 /* RD_KAFKA_PARTITION_UA */) };
+            unsafe {
+                rd::rd_kafka_topic_partition_list_add(list.0, topic.as_ptr(), -1 /* RD_KAFKA_PARTITION_UA */)
+            };
         }
         // SAFETY: rk and list are live; subscribe copies the list.
         let err = unsafe { rd::rd_kafka_subscribe(self.rk, list.0) };
@@ -161,7 +163,10 @@ impl Consumer {
         }
         let (topic, payload, key) = (message.topic(), message.payload(), message.key());
         let needed = Lengths { topic: topic.len(), payload: payload.len(), key: key.len() };
-        if needed.topic > buffers.topic.len() || needed.payload > buffers.payload.len() || needed.key > buffers.key.len() {
+        if needed.topic > buffers.topic.len()
+            || needed.payload > buffers.payload.len()
+            || needed.key > buffers.key.len()
+        {
             let mut kept = self.kept.lock();
             kept.push_front(message);
             self.any_kept.store(true, Ordering::Release);

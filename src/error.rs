@@ -98,9 +98,7 @@ pub(crate) fn check(code: rd::rd_kafka_resp_err_t) -> Result<()> {
 pub fn describe_code(code: i32) -> String {
     let ours = match code {
         0 => Some("Success"),
-        KAFKA_ERR_BAD_HANDLE => {
-            Some("Invalid handle: NULL, never issued, already released, or of another kind")
-        }
+        KAFKA_ERR_BAD_HANDLE => Some("Invalid handle: NULL, never issued, already released, or of another kind"),
         KAFKA_ERR_INVALID_ARGUMENT => Some("Invalid argument: a required pointer is NULL or a length is negative"),
         KAFKA_ERR_STATE => Some("The call does not fit the handle's current state"),
         KAFKA_ERR_INTERNAL => Some("Internal error caught at the library boundary"),

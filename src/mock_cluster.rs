@@ -38,7 +38,8 @@ impl MockCluster {
             // The host instance has no brokers of its own: keep its
             // "no bootstrap.servers" notice out of the application's log.
             rd::rd_kafka_conf_set(conf, c"log_level".as_ptr(), c"3".as_ptr(), errstr.as_mut_ptr(), errstr.len());
-            let host = rd::rd_kafka_new(rd::rd_kafka_type_t::RD_KAFKA_PRODUCER, conf, errstr.as_mut_ptr(), errstr.len());
+            let host =
+                rd::rd_kafka_new(rd::rd_kafka_type_t::RD_KAFKA_PRODUCER, conf, errstr.as_mut_ptr(), errstr.len());
             if host.is_null() {
                 rd::rd_kafka_conf_destroy(conf);
             }

@@ -81,10 +81,7 @@ unsafe extern "C" fn on_delivery(
 impl Producer {
     /// Creates a producer from a copy of `config`.
     pub fn new(config: &Config) -> Result<Self> {
-        let timeout_ms = config
-            .get("message.timeout.ms")
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(300_000);
+        let timeout_ms = config.get("message.timeout.ms").and_then(|v| v.parse::<u64>().ok()).unwrap_or(300_000);
         let conf = config.duplicate_raw();
         let mut errstr = [0 as libc::c_char; 512];
         // SAFETY: conf is our fresh copy; on success rd_kafka_new owns it.
@@ -109,7 +106,13 @@ impl Producer {
     /// Enqueues one message (payload and key are copied). Returns the
     /// message's id, which is issued even when the enqueue fails, and the
     /// enqueue's outcome. `None` payload or key means NULL (no value, no key).
-    pub fn produce(&self, topic: &CStr, payload: Option<&[u8]>, key: Option<&[u8]>, partition: i32) -> (u64, Result<()>) {
+    pub fn produce(
+        &self,
+        topic: &CStr,
+        payload: Option<&[u8]>,
+        key: Option<&[u8]>,
+        partition: i32,
+    ) -> (u64, Result<()>) {
         use rd::rd_kafka_vtype_t::*;
         let message_id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
         let mut args = [

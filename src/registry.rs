@@ -89,10 +89,7 @@ pub fn with<T: Kind, R>(handle: *mut c_void, f: impl FnOnce(&T) -> R) -> Result<
 /// Resolves `handle` as `get` does, and releases it if `accept` agrees:
 /// afterwards the handle is invalid and the caller holds the last reference
 /// the table had.
-pub fn release_if<T: Kind>(
-    handle: *mut c_void,
-    accept: impl FnOnce(&T) -> Result<()>,
-) -> Result<Arc<T>> {
+pub fn release_if<T: Kind>(handle: *mut c_void, accept: impl FnOnce(&T) -> Result<()>) -> Result<Arc<T>> {
     let token = handle as usize;
     let mut table = TABLE.write();
     let entry = lookup::<T>(&table, token)?;

@@ -222,7 +222,8 @@ fn message_ids_are_unique_under_concurrent_produce() {
 fn uncollected_reports_never_fill_librdkafkas_queue() {
     let mock = Mock::start(1);
     // A small queue makes the original's failure mode quick to reach.
-    let h = client(&[("bootstrap.servers", &mock.bootstrap), ("queue.buffering.max.messages", "1000"), ("linger.ms", "1")]);
+    let h =
+        client(&[("bootstrap.servers", &mock.bootstrap), ("queue.buffering.max.messages", "1000"), ("linger.ms", "1")]);
     let mut produced = 0;
     let deadline = Instant::now() + WAIT;
     while produced < 5000 && Instant::now() < deadline {
@@ -248,15 +249,21 @@ fn produce_checks_its_arguments() {
     let mock = Mock::start(1);
     let h = producer(&mock.bootstrap);
     let mut id = 0u64;
-    let s = with_text(|e, l| unsafe { Produce(h, std::ptr::null(), std::ptr::null(), 0, std::ptr::null(), 0, -1, &mut id, e, l) });
+    let s = with_text(|e, l| unsafe {
+        Produce(h, std::ptr::null(), std::ptr::null(), 0, std::ptr::null(), 0, -1, &mut id, e, l)
+    });
     assert_eq!(s.code, KAFKA_ERR_INVALID_ARGUMENT);
     assert!(s.text.contains("topic"), "{}", s.text);
     let t = c("args");
-    let s = with_text(|e, l| unsafe { Produce(h, t.as_ptr(), std::ptr::null(), 5, std::ptr::null(), 0, -1, &mut id, e, l) });
+    let s = with_text(|e, l| unsafe {
+        Produce(h, t.as_ptr(), std::ptr::null(), 5, std::ptr::null(), 0, -1, &mut id, e, l)
+    });
     assert_eq!(s.code, KAFKA_ERR_INVALID_ARGUMENT);
     assert!(s.text.contains("payload"), "{}", s.text);
     // A NULL msgid is accepted; a NULL payload of length 0 is a null value.
-    let rc = unsafe { Produce(h, t.as_ptr(), std::ptr::null(), 0, std::ptr::null(), 0, -1, null_mut(), null_mut(), null_mut()) };
+    let rc = unsafe {
+        Produce(h, t.as_ptr(), std::ptr::null(), 0, std::ptr::null(), 0, -1, null_mut(), null_mut(), null_mut())
+    };
     assert_eq!(rc, 0);
     let got = collect_reports(h, 1, WAIT);
     assert_eq!((got.len(), got[0].1), (1, 0));
@@ -310,7 +317,9 @@ fn bad_handles_get_a_status_and_text_never_a_crash() {
     for bad in [null_mut(), never_issued, 1 as Handle, released, list] {
         let t = c("t");
         let mut id = 0;
-        let s = with_text(|e, l| unsafe { Produce(bad, t.as_ptr(), std::ptr::null(), 0, std::ptr::null(), 0, -1, &mut id, e, l) });
+        let s = with_text(|e, l| unsafe {
+            Produce(bad, t.as_ptr(), std::ptr::null(), 0, std::ptr::null(), 0, -1, &mut id, e, l)
+        });
         assert_eq!(s.code, KAFKA_ERR_BAD_HANDLE, "{bad:?}");
         assert!(s.text.contains("handle") || s.text.contains("NULL"), "{}", s.text);
         assert_eq!(set_conf(bad, "client.id", "x").code, KAFKA_ERR_BAD_HANDLE);
@@ -618,10 +627,18 @@ fn commit_and_committed_count_consumed_messages_per_partition() {
     assert_eq!(unsafe { SetOffset(list, c("commits").as_ptr(), 1, 2) }, 0);
     assert_eq!(unsafe { Commit(cons, list) }, 0);
     assert_eq!(committed(cons, "commits", 1), (0, 2));
-    assert_eq!(unsafe { SetTopicPartitionList(list, c("still-mine").as_ptr(), 0) }, 0, "Commit leaves the list with the caller");
+    assert_eq!(
+        unsafe { SetTopicPartitionList(list, c("still-mine").as_ptr(), 0) },
+        0,
+        "Commit leaves the list with the caller"
+    );
     let mut offset = 0;
     assert_eq!(unsafe { Committed(cons, list, &mut offset) }, 0);
-    assert_eq!(unsafe { SetTopicPartitionList(list, c("gone").as_ptr(), 0) }, KAFKA_ERR_BAD_HANDLE, "Committed takes the list");
+    assert_eq!(
+        unsafe { SetTopicPartitionList(list, c("gone").as_ptr(), 0) },
+        KAFKA_ERR_BAD_HANDLE,
+        "Committed takes the list"
+    );
     assert_eq!(unsafe { DelTopicPartitionList(list) }, KAFKA_ERR_BAD_HANDLE);
     let mine = topic_list(&[("commits", 0)]);
     assert_eq!(unsafe { SetOffset(mine, c("commits").as_ptr(), 0, 1) }, 0);

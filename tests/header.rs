@@ -13,7 +13,11 @@ fn checked_in_header_is_fresh() {
         .args(["-q", "--config", "cbindgen.toml", "--crate", "kafka", "--output"])
         .arg(&fresh)
         .status()
-        .unwrap_or_else(|e| panic!("cbindgen could not be run ({e}): install it with `cargo install cbindgen --version 0.29.0 --locked`"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cbindgen could not be run ({e}): install it with `cargo install cbindgen --version 0.29.0 --locked`"
+            )
+        });
     assert!(status.success(), "cbindgen failed");
     let generated = std::fs::read_to_string(&fresh).unwrap();
     std::fs::remove_file(&fresh).ok();

@@ -245,12 +245,8 @@ fn spawn_readers(child: &mut Child) -> Readers {
 }
 
 fn require_kcat() {
-    let ok = Command::new("kcat")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let ok =
+        Command::new("kcat").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
     assert!(ok, "kcat is missing: install it with `apt-get install -y kcat` (the interop tests need it)");
 }
 

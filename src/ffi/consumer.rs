@@ -81,7 +81,9 @@ pub unsafe extern "C" fn Consume(
         // A message already fetched is handed out without waiting, and so
         // without taking a reference on the handle; otherwise wait for one.
         let ready = registry::with::<Client, _>(cons, |client| {
-            client.consumer()?.consume(Duration::ZERO, Buffers { topic: &mut *topic, payload: &mut *payload, key: &mut *key })
+            client
+                .consumer()?
+                .consume(Duration::ZERO, Buffers { topic: &mut *topic, payload: &mut *payload, key: &mut *key })
         })??;
         let outcome = match ready {
             Consumed::Nothing => {
@@ -160,7 +162,10 @@ pub unsafe extern "C" fn UninitConsumer(cons: *mut c_void) -> c_int {
     guard(ErrorText::none(), |_| {
         let client = registry::release_if::<Client>(cons, |c| {
             if c.is_producer() {
-                Err(Error::new(crate::error::KAFKA_ERR_BAD_HANDLE, "the handle is a producer: release it with UninitProducer"))
+                Err(Error::new(
+                    crate::error::KAFKA_ERR_BAD_HANDLE,
+                    "the handle is a producer: release it with UninitProducer",
+                ))
             } else {
                 Ok(())
             }

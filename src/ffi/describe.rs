@@ -60,11 +60,8 @@ pub fn pattern(export: &Export) -> String {
 }
 
 fn answer(only_dyalog: bool) -> String {
-    let patterns: Vec<String> = EXPORTS
-        .iter()
-        .filter(|e| e.dyalog || !only_dyalog)
-        .map(|e| format!("\"{}\"", pattern(e)))
-        .collect();
+    let patterns: Vec<String> =
+        EXPORTS.iter().filter(|e| e.dyalog || !only_dyalog).map(|e| format!("\"{}\"", pattern(e))).collect();
     format!("{{\"Version\":\"{}\",\"Patterns\":[{}]}}", env!("CARGO_PKG_VERSION"), patterns.join(","))
 }
 
@@ -126,4 +123,3 @@ pub unsafe extern "C" fn Describe(buffer: *mut c_char, psize: *mut i32) -> i32 {
         Ok(0)
     })
 }
-

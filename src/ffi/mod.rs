@@ -114,7 +114,11 @@ pub(crate) fn input_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a CStr> 
 /// Input bytes of explicit length; NULL means "none" and needs length 0.
 pub(crate) fn input_bytes<'a>(ptr: *const c_char, len: u32, what: &str) -> Result<Option<&'a [u8]>> {
     if ptr.is_null() {
-        return if len == 0 { Ok(None) } else { Err(Error::invalid_argument(format!("{what} is NULL but its length is {len}"))) };
+        return if len == 0 {
+            Ok(None)
+        } else {
+            Err(Error::invalid_argument(format!("{what} is NULL but its length is {len}")))
+        };
     }
     // SAFETY: the caller promises `len` readable bytes at ptr.
     Ok(Some(unsafe { std::slice::from_raw_parts(ptr as *const u8, len as usize) }))
@@ -182,7 +186,13 @@ mod tests {
     #[test]
     fn success_clears_the_text_unless_the_body_wrote_a_result() {
         assert_eq!(call(|_| Ok(0)), (0, String::new()));
-        assert_eq!(call(|t| { t.write("result"); Ok(0) }), (0, "result".to_string()));
+        assert_eq!(
+            call(|t| {
+                t.write("result");
+                Ok(0)
+            }),
+            (0, "result".to_string())
+        );
         assert_eq!(call(|_| Err(Error::new(-184, "full"))), (-184, "full".to_string()));
     }
 }

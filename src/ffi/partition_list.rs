@@ -40,7 +40,6 @@ pub unsafe extern "C" fn SetOffset(subscr: *mut c_void, topic: *const c_char, pa
     })
 }
 
-
 /// Releases a topic-partition list that is still the caller's: one never
 /// passed to a call that takes ownership, or one used with `Commit`.
 /// Returns 0, or `KAFKA_ERR_BAD_HANDLE` (for example when a call already

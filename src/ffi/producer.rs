@@ -107,7 +107,8 @@ fn take_reports(
         let capacity = *length as usize;
         let ids = output_array(msgid.cast::<u64>(), capacity, "msgid")?;
         let statuses = output_array(err, capacity, "err")?;
-        let served = client.existing_producer()?.map(|p| (p.take_reports(ids, statuses, Duration::ZERO), p.in_flight()));
+        let served =
+            client.existing_producer()?.map(|p| (p.take_reports(ids, statuses, Duration::ZERO), p.in_flight()));
         Ok((served, length, ids, statuses))
     })??;
     *length = match served {

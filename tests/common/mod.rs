@@ -129,11 +129,7 @@ pub fn subscribe(h: Handle, topics: &[&str]) -> Status {
 
 /// A group consumer subscribed to `topics`, reading from the start.
 pub fn consumer(bootstrap: &str, group: &str, topics: &[&str], extra: &[(&str, &str)]) -> Handle {
-    let mut settings = vec![
-        ("bootstrap.servers", bootstrap),
-        ("group.id", group),
-        ("auto.offset.reset", "earliest"),
-    ];
+    let mut settings = vec![("bootstrap.servers", bootstrap), ("group.id", group), ("auto.offset.reset", "earliest")];
     settings.extend_from_slice(extra);
     let h = client(&settings);
     let s = subscribe(h, topics);
