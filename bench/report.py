@@ -156,22 +156,16 @@ def main(data):
     hdr = "| metric | " + " | ".join(TARGET_NAMES[t] for t in targets) + " |"
     w(hdr)
     w("|---" * (len(targets) + 1) + "|")
-    for s in SIZES:
-        w(f"| produce {SIZE_NAMES[s]}, msg/s | " + " | ".join(
-            summary_cell(get(t, f"produce-{s}-ours"), get(t, f"produce-{s}-raw"))
-            for t in targets) + " |")
-    for s in SIZES:
-        w(f"| produce {SIZE_NAMES[s]}, DeliveryReportWait(0) interleaved, msg/s | " + " | ".join(
-            summary_cell(get(t, f"produce-{s}-ours-interleaved"), get(t, f"produce-{s}-raw"))
-            for t in targets) + " |")
-    for s in SIZES:
-        w(f"| produce {SIZE_NAMES[s]}, APL pattern, msg/s | " + " | ".join(
-            summary_cell(get(t, f"produce-{s}-apl"), get(t, f"produce-{s}-raw"))
-            for t in targets) + " |")
-    for s in SIZES:
-        w(f"| consume {SIZE_NAMES[s]}, msg/s | " + " | ".join(
-            summary_cell(get(t, f"consume-{s}-ours"), get(t, f"consume-{s}-raw"))
-            for t in targets) + " |")
+    summary_rows = [
+        ("produce {}, msg/s", "produce-{}-ours", "produce-{}-raw"),
+        ("produce {}, DeliveryReportWait(0) interleaved, msg/s", "produce-{}-ours-interleaved", "produce-{}-raw"),
+        ("produce {}, APL pattern, msg/s", "produce-{}-apl", "produce-{}-raw"),
+        ("consume {}, msg/s", "consume-{}-ours", "consume-{}-raw"),
+    ]
+    for label, ours, raw in summary_rows:
+        for s in SIZES:
+            w(f"| {label.format(SIZE_NAMES[s])} | " + " | ".join(
+                summary_cell(get(t, ours.format(s)), get(t, raw.format(s))) for t in targets) + " |")
     w("| consume 100 B prefetched (calls alone), msg/s | " + " | ".join(
         summary_cell(get(t, "prefetched-100-ours"), get(t, "prefetched-100-raw"))
         for t in targets) + " |")
