@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, skipping
-# whatever is already there: kcat and valgrind (apt), cbindgen (cargo),
+# whatever is already there: kcat, valgrind and cJSON (apt), cbindgen (cargo),
 # pytest, confluent-kafka and kafka-python (pip), and the Kafka broker jars
 # (Maven Central, cached under tests/broker/.cache).
 set -euo pipefail
@@ -15,6 +15,8 @@ command -v valgrind >/dev/null || missing_apt+=(valgrind)
 command -v cc >/dev/null || missing_apt+=(build-essential)
 command -v mvn >/dev/null || missing_apt+=(maven)
 command -v java >/dev/null || missing_apt+=(openjdk-17-jre-headless)
+# The C examples parse the library's JSON results with cJSON.
+[ -f /usr/include/cjson/cJSON.h ] || missing_apt+=(libcjson-dev)
 if [ ${#missing_apt[@]} -gt 0 ]; then
   say "apt-get install ${missing_apt[*]}"
   as_root apt-get update -qq
