@@ -25,6 +25,12 @@
 
 #include <stdint.h>
 
+// Stands for every partition of a topic in a request.
+#define ALL_PARTITIONS -1
+
+// librdkafka's "no offset" (`RD_KAFKA_OFFSET_INVALID`).
+#define OFFSET_INVALID -1001
+
 // Status: a handle argument is NULL, was never issued, was already
 // released, or is of another kind (for example a consumer passed to
 // `Produce`). Nothing was done.
@@ -42,6 +48,10 @@
 // had no effect that can be relied on; please report it.
 #define KAFKA_ERR_INTERNAL -303
 
+// Status: an output buffer is too small. The length arguments hold the
+// sizes needed; nothing else was done, so ask again with bigger buffers.
+#define KAFKA_ERR_TOO_SMALL -304
+
 // Status of `Produce` and `SubscribeConsumerTPList`: librdkafka refused to
 // create the producer or consumer from the handle's configuration; the
 // reason is in `errtxt`. The handle stays configurable.
@@ -57,6 +67,45 @@
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Creates `count` topics: names in `topics` (LF-separated), partition
+// counts and replication factors in `partitions` and `replication` (NULL,
+// or -1 for an entry: the broker's default). `config` holds `key=value`
+// lines (LF-separated) applied to every topic of the call, e.g.
+// "retention.ms=60000\ncleanup.policy=compact"; NULL or "" for none.
+// `validate_only` 1 checks the request without creating anything.
+// Per-topic statuses go to `errors`: e.g. 36 (topic exists), 37 (invalid
+// partitions), 38 (invalid replication factor), 17 (invalid topic name).
+int CreateTopics(void *kafka, const char *topics, const int32_t *partitions, const int32_t *replication, int32_t count, const char *config, int32_t validate_only, int32_t timeout_ms, int32_t *errors, char *errtxt, int *plen);
+
+// Deletes `count` topics named in `topics` (LF-separated). Per-topic
+// statuses go to `errors` (3: no such topic).
+int DeleteTopics(void *kafka, const char *topics, int32_t count, int32_t timeout_ms, int32_t *errors, char *errtxt, int *plen);
+
+// Grows each of `count` topics (LF-separated names) to `totals[i]`
+// partitions in all (partitions can be added, never removed: 37 when the
+// total is not larger). `validate_only` 1 checks without changing.
+int CreatePartitions(void *kafka, const char *topics, const int32_t *totals, int32_t count, int32_t validate_only, int32_t timeout_ms, int32_t *errors, char *errtxt, int *plen);
+
+// Deletes, per partition given (partition vectors), the records before
+// `offsets[i]` (-1: all records up to the high watermark). Per-partition
+// statuses go to `errors`.
+int DeleteRecords(void *kafka, const char *topics, const int32_t *partitions, const int64_t *offsets, int32_t count, int32_t timeout_ms, int32_t *errors, char *errtxt, int *plen);
+
+// Writes every configuration entry of a resource as JSON into `result`
+// (capacity `*resultlen`; too small: `KAFKA_ERR_TOO_SMALL` and the size
+// needed in `*resultlen`). `restype` is "topic", "broker" (name: the broker
+// id) or "group". Schema:
+// `{"type":"topic","name":"t","configs":[{"name":"retention.ms",
+// "value":"604800000","source":"DEFAULT_CONFIG","default":true,
+// "read_only":false,"sensitive":false},…]}` (value null when sensitive or
+// unset).
+int DescribeConfigs(void *kafka, const char *restype, const char *name, int32_t timeout_ms, char *result, int32_t *resultlen, char *errtxt, int *plen);
+
+// Changes settings of a resource ("topic", "broker" or "group"), leaving
+// all others as they are: each line of `config` (LF-separated) is
+// `key=value` to set, or `key` alone to return it to its default.
+int AlterConfigs(void *kafka, const char *restype, const char *name, const char *config, int32_t timeout_ms, char *errtxt, int *plen);
 
 // Creates a Kafka client handle in `*kafka`. The handle is neither producer
 // nor consumer yet: it becomes a producer on its first `Produce`, a
@@ -137,6 +186,72 @@ int Committed(void *cons, void *subscr, int64_t *offset);
 // released), including a second call on the same handle.
 int UninitConsumer(void *cons);
 
+// Replaces the consumer's assignment with the partitions given (count 0:
+// unassigns everything). On a client handle that is not a consumer yet,
+// makes it one; it then needs no `group.id` (without one it cannot
+// subscribe or commit).
+//
+// `offsets` (may be NULL) says where each partition starts: an offset, -2
+// (the beginning), -1 (the end), or -1001 (the group's committed offset,
+// else `auto.offset.reset`; the same as NULL). A partition of -1 stands for
+// every partition of the topic: `Assign(h, "t", {-1}, {-2}, 1, …)` reads
+// topic t from the beginning, like `--from-beginning`.
+//
+// Returns 0; -190 (unknown partition), 3 (unknown topic) or librdkafka's
+// error; `KAFKA_ERR_BAD_HANDLE` for a producer or a dead handle;
+// `KAFKA_ERR_INVALID_ARGUMENT` for a negative count or NULL arrays.
+int Assign(void *kafka, const char *topics, const int32_t *partitions, const int64_t *offsets, int32_t count, char *errtxt, int *plen);
+
+// Writes the consumer's current assignment as partition vectors (offsets
+// -1001, errors 0). A client that is not a consumer has none: count 0.
+int Assignment(void *kafka, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count, char *errtxt, int *plen);
+
+// Leaves the subscription: the group takes back the consumer's partitions.
+// The handle stays a consumer and may subscribe or assign again.
+int Unsubscribe(void *kafka, char *errtxt, int *plen);
+
+// Writes the subscribed topic names, LF-separated, into `topics` (capacity
+// `*topicslen` on entry, length on return; NUL-terminated when there is
+// room) and their number into `*count`. `KAFKA_ERR_TOO_SMALL` sets
+// `*topicslen` to the length needed.
+int Subscription(void *kafka, char *topics, uint32_t *topicslen, int32_t *count, char *errtxt, int *plen);
+
+// Makes the next `Consume` of an assigned partition start at `offset`: an
+// offset, -2 (the beginning) or -1 (the end). A `partition` of -1 seeks
+// every assigned partition of the topic. Waits up to 5 s for the fetcher
+// to take the new position. A message kept by a too-small `Consume` of
+// that partition is dropped: it is no longer next.
+//
+// Returns 0; `KAFKA_ERR_STATE` when the partition is not assigned (assign
+// it, or wait for the group to); librdkafka's error.
+int Seek(void *kafka, const char *topic, int32_t partition, int64_t offset, char *errtxt, int *plen);
+
+// For each partition given, the earliest offset whose message timestamp
+// (ms since the epoch, given in `times`) is at or after that time; -1 when
+// every message is older. A partition of -1 stands for every partition of
+// the topic. Waits up to `timeout_ms`. The answer goes to the output
+// partition vectors `otopics…ocount`, with a status per entry in `oerrors`.
+// Works on every client handle.
+int OffsetsForTimes(void *kafka, const char *topics, const int32_t *partitions, const int64_t *times, int32_t count, int32_t timeout_ms, char *otopics, uint32_t *otopicslen, int32_t *opartitions, int64_t *ooffsets, int32_t *oerrors, int32_t *ocount, char *errtxt, int *plen);
+
+// Writes, per assigned partition, the offset the next `Consume` hands out
+// (-1001 before the first message), as partition vectors.
+int Position(void *kafka, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count, char *errtxt, int *plen);
+
+// Stops fetching the partitions given (count 0: every assigned partition;
+// partition -1: every assigned partition of the topic). Messages already
+// fetched stay and are handed out after `Resume`: nothing is lost.
+int Pause(void *kafka, const char *topics, const int32_t *partitions, int32_t count, char *errtxt, int *plen);
+
+// Restarts fetching partitions stopped by `Pause` (count 0: every assigned
+// partition; partition -1: every assigned partition of the topic).
+int Resume(void *kafka, const char *topics, const int32_t *partitions, int32_t count, char *errtxt, int *plen);
+
+// Asks the partition's leader for its low watermark (first offset still
+// kept) and high watermark (the offset the next message will get), waiting
+// up to `timeout_ms`. Works on every client handle.
+int Watermarks(void *kafka, const char *topic, int32_t partition, int32_t timeout_ms, int64_t *low, int64_t *high, char *errtxt, int *plen);
+
 // Writes librdkafka's version string (e.g. "2.12.1") into `version`, of
 // capacity `len` bytes, truncated to fit and NUL-terminated when there is
 // room. Returns librdkafka's numeric version (hex 0xMMmmrrxx).
@@ -155,6 +270,44 @@ int Version(char *version, int len);
 // Otherwise nothing is written and the size needed (length plus one for
 // the NUL) is returned and stored in `*psize`.
 int32_t Describe(char *buffer, int32_t *psize);
+
+// Lists the cluster's consumer groups, sorted by name:
+// `{"groups":[{"group":"g","state":"Stable","simple":false},…]}`
+// (`simple`: a group that only commits offsets, with no members).
+int ListGroups(void *kafka, int32_t timeout_ms, char *result, int32_t *resultlen, char *errtxt, int *plen);
+
+// Describes a consumer group: `{"group":"g","state":"Stable",
+// "protocol":"range","simple":false,"coordinator":{"id":1,"host":"…",
+// "port":9092},"members":[{"member_id":"…","client_id":"…",
+// "host":"/127.0.0.1","assignment":[{"topic":"t","partition":0}]}]}`.
+// A group that does not exist has state "Dead" and no members.
+int DescribeGroup(void *kafka, const char *group, int32_t timeout_ms, char *result, int32_t *resultlen, char *errtxt, int *plen);
+
+// Deletes a consumer group and its committed offsets. Only a group with no
+// active members can go: 68 (group not empty), 69 (no such group).
+int DeleteGroup(void *kafka, const char *group, int32_t timeout_ms, char *errtxt, int *plen);
+
+// The group's lag, as `kafka-consumer-groups --describe --offsets` shows
+// it: one row per partition the group committed or a member owns, sorted
+// by topic and partition: `{"group":"g","state":"Stable","partitions":[
+// {"topic":"t","partition":0,"committed":5,"end":9,"lag":4,
+// "member_id":"…","client_id":"…","host":"/127.0.0.1"},…]}`. `committed`
+// is the next offset the group will read (last consumed + 1); it and `lag`
+// are null where the group committed nothing; the member fields are null
+// for a partition no member owns.
+int GroupLag(void *kafka, const char *group, int32_t timeout_ms, char *result, int32_t *resultlen, char *errtxt, int *plen);
+
+// Writes the cluster's metadata as JSON into `result` (capacity
+// `*resultlen`; too small: `KAFKA_ERR_TOO_SMALL` and the size needed in
+// `*resultlen`): every topic, or only `topic` when it is neither NULL nor
+// "". Waits up to `timeout_ms`. Works on every client handle. Schema:
+// `{"cluster_id":"…","controller_id":1,"orig_broker_id":1,
+// "brokers":[{"id":1,"host":"…","port":9092}],
+// "topics":[{"topic":"t","partitions":[{"partition":0,"leader":1,
+// "replicas":[1],"isrs":[1],"error":0}],"error":0}]}`, topics sorted by
+// name and partitions by number; an `"error"` other than 0 comes with an
+// `"error_text"` (3: no such topic).
+int Metadata(void *kafka, const char *topic, int32_t timeout_ms, char *result, int32_t *resultlen, char *errtxt, int *plen);
 
 // Starts librdkafka's in-process mock cluster with `brokers` brokers (1 to
 // 64) on loopback ports, and writes its handle to `*mock` and its bootstrap

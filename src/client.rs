@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use parking_lot::Mutex;
 
 use crate::config::Config;
+use crate::connection::{Connection, Helper};
 use crate::consumer::Consumer;
 use crate::error::{Error, Result, KAFKA_ERR_BAD_HANDLE};
 use crate::producer::Producer;
@@ -23,6 +24,8 @@ pub struct Client {
     /// Set once and never changed, so every call after the first reads it
     /// with one atomic load: no lock, no reference count.
     role: OnceLock<Role>,
+    /// Serves admin and inspection calls made before the role is set.
+    helper: OnceLock<Helper>,
 }
 
 impl Kind for Client {
@@ -31,7 +34,7 @@ impl Kind for Client {
 
 impl Client {
     pub fn new() -> Self {
-        Client { config: Mutex::new(Config::new()), role: OnceLock::new() }
+        Client { config: Mutex::new(Config::new()), role: OnceLock::new(), helper: OnceLock::new() }
     }
 
     /// Sets a configuration property; only before the client is a producer
@@ -68,11 +71,17 @@ impl Client {
         self.role.get().map(as_producer).transpose()
     }
 
+    /// The consumer if the client is one; `None` if it is still being
+    /// configured.
+    pub fn existing_consumer(&self) -> Result<Option<&Consumer>> {
+        self.role.get().map(as_consumer).transpose()
+    }
+
     /// The consumer, once the client has subscribed.
     pub fn consumer(&self) -> Result<&Consumer> {
         match self.role.get() {
             Some(role) => as_consumer(role),
-            None => Err(Error::state("the handle is not a consumer yet: call SubscribeConsumerTPList first")),
+            None => Err(Error::state("the handle is not a consumer yet: call SubscribeConsumerTPList or Assign first")),
         }
     }
 
@@ -90,11 +99,47 @@ impl Client {
         match self.role.get() {
             Some(role) => as_consumer(role)?.subscribe(topics),
             None => {
-                let consumer = Consumer::new(&config, topics)?;
+                let consumer = Consumer::new(&config)?;
+                consumer.subscribe(topics)?;
                 let _ = self.role.set(Role::Consumer(consumer));
                 Ok(())
             }
         }
+    }
+
+    /// The consumer, created from the configuration if the client is still
+    /// being configured (for `Assign`: no subscription, no group needed).
+    pub fn consumer_or_new(&self) -> Result<&Consumer> {
+        if let Some(role) = self.role.get() {
+            return as_consumer(role);
+        }
+        let config = self.config.lock();
+        if self.role.get().is_none() {
+            let consumer = Consumer::new(&config)?;
+            let _ = self.role.set(Role::Consumer(consumer));
+        }
+        as_consumer(self.role.get().expect("role set under the config lock"))
+    }
+
+    /// The librdkafka instance for admin and inspection calls: the
+    /// producer's or consumer's, or, on a client still being configured, a
+    /// helper made from its configuration, so that asking (say) for
+    /// watermarks before subscribing does not fix what the client becomes.
+    pub fn connection(&self) -> Result<Connection<'_>> {
+        if let Some(role) = self.role.get() {
+            return Ok(Connection::of_role(role));
+        }
+        if let Some(helper) = self.helper.get() {
+            return Ok(helper.connection());
+        }
+        let config = self.config.lock();
+        if let Some(role) = self.role.get() {
+            return Ok(Connection::of_role(role));
+        }
+        if self.helper.get().is_none() {
+            let _ = self.helper.set(Helper::new(&config)?);
+        }
+        Ok(self.helper.get().expect("helper set under the config lock").connection())
     }
 
     pub fn is_producer(&self) -> bool {

@@ -87,11 +87,14 @@ pub enum Consumed {
 }
 
 pub struct Consumer {
-    rk: *mut rd::rd_kafka_t,
+    pub(crate) rk: *mut rd::rd_kafka_t,
     /// Messages handed back because the caller's buffers were too small.
     kept: Mutex<VecDeque<Message>>,
     /// Whether `kept` may hold a message, so the common path skips the lock.
     any_kept: AtomicBool,
+    /// Whether the application set `group.id`: only then may it subscribe
+    /// or commit (an assign-only consumer runs under a private group name).
+    has_group: bool,
 }
 
 // SAFETY: rd_kafka_t is thread-safe for poll/commit/committed; `kept` is
@@ -100,16 +103,21 @@ unsafe impl Send for Consumer {}
 unsafe impl Sync for Consumer {}
 
 impl Consumer {
-    /// Creates a group consumer from a copy of `config` and subscribes it.
-    pub fn new(config: &Config, topics: &[CString]) -> Result<Self> {
-        if config.get("group.id").is_none_or(|g| g.is_empty()) {
-            return Err(Error::kafka_with(
-                rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__UNKNOWN_GROUP,
-                "group.id is not set: a subscribing consumer needs one (SetKafkaConf 'group.id')",
-            ));
-        }
+    /// Creates a consumer from a copy of `config`. librdkafka consumes only
+    /// within a group, so without the application's `group.id` it gets a
+    /// private one, with auto-commit off: such a consumer assigns
+    /// partitions itself and never commits.
+    pub fn new(config: &Config) -> Result<Self> {
+        let has_group = config.get("group.id").is_some_and(|g| !g.is_empty());
         let conf = config.duplicate_raw();
         let mut errstr = [0 as libc::c_char; 512];
+        if !has_group {
+            let group = private_group_name();
+            for (key, value) in [(c"group.id", group.as_c_str()), (c"enable.auto.commit", c"false")] {
+                // SAFETY: conf is our fresh copy; both strings are NUL-terminated.
+                unsafe { rd::rd_kafka_conf_set(conf, key.as_ptr(), value.as_ptr(), errstr.as_mut_ptr(), errstr.len()) };
+            }
+        }
         // SAFETY: conf is our fresh copy; on success rd_kafka_new owns it.
         let rk = unsafe {
             rd::rd_kafka_new(rd::rd_kafka_type_t::RD_KAFKA_CONSUMER, conf, errstr.as_mut_ptr(), errstr.len())
@@ -119,15 +127,27 @@ impl Consumer {
             unsafe { rd::rd_kafka_conf_destroy(conf) };
             return Err(Error::new(KAFKA_ERR_CREATE, format!("cannot create consumer: {}", errstr_text(&errstr))));
         }
-        let consumer = Consumer { rk, kept: Mutex::new(VecDeque::new()), any_kept: AtomicBool::new(false) };
+        let consumer = Consumer { rk, kept: Mutex::new(VecDeque::new()), any_kept: AtomicBool::new(false), has_group };
         // SAFETY: rk is live. Routes all events to the consumer queue.
         check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
-        consumer.subscribe(topics)?;
         Ok(consumer)
+    }
+
+    /// Refuses what needs the application's own consumer group.
+    pub(crate) fn need_group(&self, what: &str) -> Result<()> {
+        if self.has_group {
+            Ok(())
+        } else {
+            Err(Error::kafka_with(
+                rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__UNKNOWN_GROUP,
+                format!("group.id is not set: {what} needs a consumer group (SetKafkaConf 'group.id')"),
+            ))
+        }
     }
 
     /// Replaces the subscription with `topics`.
     pub fn subscribe(&self, topics: &[CString]) -> Result<()> {
+        self.need_group("a subscribing consumer")?;
         let list = RawList::new(topics.len());
         for topic in topics {
             // SAFETY: list is ours; topic is NUL-terminated.
@@ -178,6 +198,26 @@ impl Consumer {
         Ok(Consumed::Message { lengths: needed, partition: m.partition, offset: m.offset })
     }
 
+    /// Drops kept messages that `stale` says the caller must no longer
+    /// get (a seek moved past them, or their partition left the assignment).
+    pub(crate) fn drop_kept(&self, stale: impl Fn(&str, i32) -> bool) {
+        if !self.any_kept.load(Ordering::Acquire) {
+            return;
+        }
+        let mut kept = self.kept.lock();
+        kept.retain(|m| !stale(&String::from_utf8_lossy(m.topic()), m.get().partition));
+        self.any_kept.store(!kept.is_empty(), Ordering::Release);
+    }
+
+    /// The offset of the first message kept for (topic, partition).
+    pub(crate) fn first_kept_offset(&self, topic: &str, partition: i32) -> Option<i64> {
+        if !self.any_kept.load(Ordering::Acquire) {
+            return None;
+        }
+        let kept = self.kept.lock();
+        kept.iter().find(|m| m.get().partition == partition && m.topic() == topic.as_bytes()).map(|m| m.get().offset)
+    }
+
     fn take_kept(&self) -> Option<Message> {
         let mut kept = self.kept.lock();
         let message = kept.pop_front();
@@ -189,6 +229,7 @@ impl Consumer {
     /// current assignment when `None`. The committed offset of a partition is
     /// the next one to read (last consumed + 1).
     pub fn commit(&self, offsets: Option<&PartitionList>) -> Result<()> {
+        self.need_group("Commit")?;
         let snapshot = offsets.map(|list| list.snapshot());
         let raw = snapshot.as_ref().map_or(std::ptr::null(), |l| l.0 as *const _);
         // SAFETY: rk is live; raw is NULL or our private copy.
@@ -198,6 +239,7 @@ impl Consumer {
     /// The group's committed offset for the first entry of `list`
     /// (`RD_KAFKA_OFFSET_INVALID`, -1001, when none).
     pub fn committed(&self, list: &PartitionList, timeout: Duration) -> Result<i64> {
+        self.need_group("Committed")?;
         let snapshot = list.snapshot();
         if snapshot.entries().is_empty() {
             return Err(Error::invalid_argument("Committed needs a list with at least one entry"));
@@ -208,6 +250,13 @@ impl Consumer {
         check(first.err)?;
         Ok(first.offset)
     }
+}
+
+/// A group name no application uses, for consumers without `group.id`.
+fn private_group_name() -> CString {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    CString::new(format!("kafka.so-assign-only-{}-{n}", std::process::id())).expect("no NUL in the name")
 }
 
 /// Copies `data` into `buf` and adds a NUL when there is room, so a C caller

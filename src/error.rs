@@ -22,6 +22,9 @@ pub const KAFKA_ERR_STATE: i32 = -302;
 /// Status: an internal fault was caught at the library boundary. The call
 /// had no effect that can be relied on; please report it.
 pub const KAFKA_ERR_INTERNAL: i32 = -303;
+/// Status: an output buffer is too small. The length arguments hold the
+/// sizes needed; nothing else was done, so ask again with bigger buffers.
+pub const KAFKA_ERR_TOO_SMALL: i32 = -304;
 /// Status of `Produce` and `SubscribeConsumerTPList`: librdkafka refused to
 /// create the producer or consumer from the handle's configuration; the
 /// reason is in `errtxt`. The handle stays configurable.
@@ -102,6 +105,7 @@ pub fn describe_code(code: i32) -> String {
         KAFKA_ERR_INVALID_ARGUMENT => Some("Invalid argument: a required pointer is NULL or a length is negative"),
         KAFKA_ERR_STATE => Some("The call does not fit the handle's current state"),
         KAFKA_ERR_INTERNAL => Some("Internal error caught at the library boundary"),
+        KAFKA_ERR_TOO_SMALL => Some("An output buffer is too small: the sizes needed were set"),
         _ => None,
     };
     if let Some(text) = ours {

@@ -6,11 +6,17 @@
 //! resolve handles through `registry`, then call the safe modules, which
 //! hold the Kafka logic.
 
+pub mod admin;
 pub mod client;
 pub mod config;
+pub mod connection;
 pub mod consumer;
+pub mod consumer_control;
 pub mod error;
 pub mod ffi;
+pub mod groups;
+pub mod json;
+pub mod metadata;
 pub mod mock_cluster;
 pub mod partition_list;
 pub mod producer;

@@ -49,7 +49,7 @@ thread_local! {
 }
 
 pub struct Producer {
-    rk: *mut rd::rd_kafka_t,
+    pub(crate) rk: *mut rd::rd_kafka_t,
     /// Reports served and not yet taken by the application, oldest first.
     reports: Mutex<VecDeque<Report>>,
     /// Messages enqueued, and reports served: their difference is in flight.

@@ -52,6 +52,29 @@ pub const EXPORTS: &[Export] = &[
     added("NewMockCluster", "I4 >P >0T1 =I4"),
     added("MockCreateTopic", "P <0T1 I4 I4 >0T1 =I4"),
     added("DestroyMockCluster", "P"),
+    // Consumer control; partition vectors out are Dyalog's CommitReport shape.
+    added("Assign", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
+    added("Assignment", "P >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),
+    added("Unsubscribe", "P >0T1 =I4"),
+    added("Subscription", "P >0T1 =U4 >I4 >0T1 =I4"),
+    added("Seek", "P <0T1 I4 I8 >0T1 =I4"),
+    added("OffsetsForTimes", "P <0T1 <I4[] <I8[] I4 I4 >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),
+    added("Position", "P >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),
+    added("Pause", "P <0T1 <I4[] I4 >0T1 =I4"),
+    added("Resume", "P <0T1 <I4[] I4 >0T1 =I4"),
+    added("Watermarks", "P <0T1 I4 I4 >I8 >I8 >0T1 =I4"),
+    // Administration and inspection.
+    added("CreateTopics", "P <0T1 <I4[] <I4[] I4 <0T1 I4 I4 >I4[] >0T1 =I4"),
+    added("DeleteTopics", "P <0T1 I4 I4 >I4[] >0T1 =I4"),
+    added("CreatePartitions", "P <0T1 <I4[] I4 I4 I4 >I4[] >0T1 =I4"),
+    added("DeleteRecords", "P <0T1 <I4[] <I8[] I4 I4 >I4[] >0T1 =I4"),
+    added("DescribeConfigs", "P <0T1 <0T1 I4 >0T1 =I4 >0T1 =I4"),
+    added("AlterConfigs", "P <0T1 <0T1 <0T1 I4 >0T1 =I4"),
+    added("Metadata", "P <0T1 I4 >0T1 =I4 >0T1 =I4"),
+    added("ListGroups", "P I4 >0T1 =I4 >0T1 =I4"),
+    added("DescribeGroup", "P <0T1 I4 >0T1 =I4 >0T1 =I4"),
+    added("DeleteGroup", "P <0T1 I4 >0T1 =I4"),
+    added("GroupLag", "P <0T1 I4 >0T1 =I4 >0T1 =I4"),
 ];
 
 /// The `⎕NA` pattern of an export; `%P` stands for the library path.

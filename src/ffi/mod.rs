@@ -15,9 +15,14 @@ use libc::{c_char, c_int};
 
 use crate::error::{Error, Result, KAFKA_ERR_INTERNAL};
 
+pub mod admin;
+mod arrays;
 pub mod config;
 pub mod consumer;
+pub mod consumer_control;
 pub mod describe;
+pub mod groups;
+pub mod metadata;
 pub mod mock_cluster;
 pub mod partition_list;
 pub mod producer;
