@@ -13,7 +13,9 @@ BUILD   := build
 LIB     := $(BUILD)/kafka.so
 CARGO_LIB := target/release/libkafka.so
 LDLIB   := -L$(BUILD) -l:kafka.so -Wl,-rpath,'$$ORIGIN'
-C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker
+# The admin examples parse the library's JSON results with cJSON.
+JSON_PROGRAMS := $(BUILD)/topics $(BUILD)/metadata $(BUILD)/group_lag
+C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker $(JSON_PROGRAMS)
 
 .PHONY: all lib demo test header check-header bench clean programs
 
@@ -32,6 +34,9 @@ programs: $(C_PROGRAMS)
 
 $(BUILD)/%: bindings/c/%.c include/kafka.h $(LIB)
 	$(CC) $(WARN) $(CFLAGS) -Iinclude -o $@ $< $(LDLIB)
+
+$(JSON_PROGRAMS): $(BUILD)/%: bindings/c/%.c bindings/c/example.h include/kafka.h $(LIB)
+	$(CC) $(WARN) $(CFLAGS) -Iinclude -o $@ $< $(LDLIB) -lcjson
 
 demo: all
 	$(BUILD)/demo
