@@ -27,6 +27,7 @@ static int passed, failed;
     } while (0)
 
 static char bootstrap[256];
+static void *mock;
 
 static void *new_client(const char *group)
 {
@@ -196,9 +197,297 @@ static void test_bad_input(void)
     CHECK(Version(version, sizeof version) > 0 && strchr(version, '.') != NULL, "Version");
 }
 
+/* Consumes the next message into payload (capacity 64), or gives its status after 20 s of nothing. */
+static int consume_next(void *c, char payload[64], int32_t *partition, int64_t *offset)
+{
+    char topic[64], key[16], err[256];
+    time_t give_up = time(NULL) + 20;
+    int rc;
+    do {
+        uint32_t tl = sizeof topic, pl = 63, kl = sizeof key;
+        int len = sizeof err;
+        rc = Consume(c, topic, &tl, payload, &pl, key, &kl, partition, offset, err, &len);
+        if (rc == 0)
+            payload[pl] = '\0';
+    } while (rc == KAFKA_CONSUME_NO_MESSAGE && time(NULL) < give_up);
+    return rc;
+}
+
+static void produce_to_partition0(const char *topic, int from, int to)
+{
+    void *p = new_client(NULL);
+    char err[256];
+    for (int i = from; i < to; i++) {
+        char payload[32];
+        uint64_t id;
+        int len = sizeof err;
+        snprintf(payload, sizeof payload, "cc %d", i);
+        int rc = Produce(p, topic, payload, (uint32_t)strlen(payload), NULL, 0, 0, &id, err, &len);
+        CHECK(rc == 0, "Produce %d: %.*s", rc, len, err);
+    }
+    int inflight = -1;
+    CHECK(Flush(p, 10000, &inflight) == 0 && inflight == 0, "Flush: %d in flight", inflight);
+    UninitProducer(p);
+}
+
+/* Assign without group.id, Assignment, Position, Seek back, Pause/Resume, Watermarks on the mock cluster. */
+static void test_consumer_control(void)
+{
+    char err[256];
+    int len = sizeof err;
+    MockCreateTopic(mock, "cc-topic", 2, 1, err, &len);
+    produce_to_partition0("cc-topic", 0, 10);
+
+    void *c = new_client(NULL); /* no group.id: Assign needs none */
+    int32_t every = -1;
+    int64_t beginning = -2;
+    len = sizeof err;
+    int rc = Assign(c, "cc-topic", &every, &beginning, 1, err, &len);
+    CHECK(rc == 0, "Assign from the beginning: %d %.*s", rc, len, err);
+
+    char topics[64];
+    uint32_t topicslen = sizeof topics;
+    int32_t partitions[4], errors[4], count = 4;
+    int64_t offsets[4];
+    len = sizeof err;
+    rc = Assignment(c, topics, &topicslen, partitions, offsets, errors, &count, err, &len);
+    CHECK(rc == 0 && count == 2 && partitions[0] + partitions[1] == 1, "Assignment %d: %d entries", rc, count);
+    CHECK(topicslen == 17 && memcmp(topics, "cc-topic\ncc-topic", 17) == 0, "Assignment topics %.*s",
+          (int)topicslen, topics);
+    topicslen = sizeof topics, count = 1;
+    len = sizeof err;
+    rc = Assignment(c, topics, &topicslen, partitions, offsets, errors, &count, err, &len);
+    CHECK(rc == KAFKA_ERR_TOO_SMALL && count == 2 && topicslen >= 17, "Assignment into 1 entry: %d %d %u", rc,
+          count, topicslen);
+    topicslen = sizeof topics, count = 4;
+    len = sizeof err;
+    rc = Subscription(c, topics, &topicslen, &count, err, &len);
+    CHECK(rc == 0 && count == 0, "Subscription of an assign-only consumer: %d, %d topics", rc, count);
+
+    char payload[64];
+    int32_t partition;
+    int64_t offset;
+    for (int i = 0; i < 10; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "cc %d", i);
+        rc = consume_next(c, payload, &partition, &offset);
+        CHECK(rc == 0 && partition == 0 && offset == i && strcmp(payload, want) == 0, "message %d: %d %s@%lld", i,
+              rc, payload, (long long)offset);
+    }
+
+    topicslen = sizeof topics, count = 4;
+    len = sizeof err;
+    rc = Position(c, topics, &topicslen, partitions, offsets, errors, &count, err, &len);
+    CHECK(rc == 0 && count == 2, "Position %d: %d entries", rc, count);
+    for (int i = 0; i < count; i++)
+        CHECK(offsets[i] == (partitions[i] == 0 ? 10 : -1001), "Position of partition %d: %lld", partitions[i],
+              (long long)offsets[i]);
+
+    len = sizeof err;
+    rc = Seek(c, "cc-topic", 0, 3, err, &len);
+    CHECK(rc == 0, "Seek back to 3: %d %.*s", rc, len, err);
+    rc = consume_next(c, payload, &partition, &offset);
+    CHECK(rc == 0 && offset == 3 && strcmp(payload, "cc 3") == 0, "after Seek: %d %s@%lld", rc, payload,
+          (long long)offset);
+    for (int i = 4; i < 10; i++)
+        consume_next(c, payload, &partition, &offset);
+    CHECK(offset == 9, "re-read up to offset %lld", (long long)offset);
+
+    len = sizeof err;
+    rc = Pause(c, NULL, NULL, 0, err, &len);
+    CHECK(rc == 0, "Pause everything: %d %.*s", rc, len, err);
+    produce_to_partition0("cc-topic", 10, 12);
+    int64_t low = -1, high = -1;
+    len = sizeof err;
+    rc = Watermarks(c, "cc-topic", 0, 10000, &low, &high, err, &len);
+    CHECK(rc == 0 && low == 0 && high == 12, "Watermarks %d: %lld %lld", rc, (long long)low, (long long)high);
+    char topic[64], key[16];
+    uint32_t tl = sizeof topic, pl = sizeof payload, kl = sizeof key;
+    len = sizeof err;
+    rc = Consume(c, topic, &tl, payload, &pl, key, &kl, &partition, &offset, err, &len);
+    CHECK(rc == KAFKA_CONSUME_NO_MESSAGE, "Consume while paused: %d", rc);
+    len = sizeof err;
+    rc = Resume(c, NULL, NULL, 0, err, &len);
+    CHECK(rc == 0, "Resume: %d %.*s", rc, len, err);
+    for (int i = 10; i < 12; i++) {
+        rc = consume_next(c, payload, &partition, &offset);
+        CHECK(rc == 0 && offset == i, "after Resume: %d @%lld", rc, (long long)offset);
+    }
+
+    len = sizeof err;
+    CHECK(Assign(c, NULL, NULL, NULL, 0, err, &len) == 0, "unassign: %.*s", len, err);
+    topicslen = sizeof topics, count = 4;
+    len = sizeof err;
+    rc = Assignment(c, topics, &topicslen, partitions, offsets, errors, &count, err, &len);
+    CHECK(rc == 0 && count == 0, "Assignment after unassign: %d, %d entries", rc, count);
+    CHECK(UninitConsumer(c) == 0, "UninitConsumer of an assign-only consumer");
+}
+
+/* Calls every export of issue 8 on `h` with valid arguments: each must give `want` and a text. */
+static void expect_from_every_export(void *h, int want, const char *what)
+{
+    char err[256], out[256];
+    int len, rc;
+    uint32_t outlen;
+    int32_t partitions[2] = {0, 0}, errors[2], count, size;
+    int64_t offsets[2] = {0, 0}, low, high;
+#define EXPECT(call)                                                                                                   \
+    do {                                                                                                               \
+        len = sizeof err, outlen = sizeof out, count = 2, size = sizeof out;                                           \
+        rc = (call);                                                                                                   \
+        CHECK(rc == want && len > 0, "%s: %s gave %d: %.*s", what, #call, rc, len, err);                               \
+    } while (0)
+    EXPECT(Assign(h, "t", partitions, offsets, 1, err, &len));
+    EXPECT(Assignment(h, out, &outlen, partitions, offsets, errors, &count, err, &len));
+    EXPECT(Unsubscribe(h, err, &len));
+    EXPECT(Subscription(h, out, &outlen, &count, err, &len));
+    EXPECT(Seek(h, "t", 0, 0, err, &len));
+    EXPECT(OffsetsForTimes(h, "t", partitions, offsets, 1, 1000, out, &outlen, partitions, offsets, errors, &count,
+                           err, &len));
+    EXPECT(Position(h, out, &outlen, partitions, offsets, errors, &count, err, &len));
+    EXPECT(Pause(h, "t", partitions, 1, err, &len));
+    EXPECT(Resume(h, "t", partitions, 1, err, &len));
+    EXPECT(Watermarks(h, "t", 0, 1000, &low, &high, err, &len));
+    EXPECT(CreateTopics(h, "t", partitions, NULL, 1, NULL, 0, 1000, errors, err, &len));
+    EXPECT(DeleteTopics(h, "t", 1, 1000, errors, err, &len));
+    EXPECT(CreatePartitions(h, "t", partitions, 1, 0, 1000, errors, err, &len));
+    EXPECT(DeleteRecords(h, "t", partitions, offsets, 1, 1000, errors, err, &len));
+    EXPECT(DescribeConfigs(h, "topic", "t", 1000, out, &size, err, &len));
+    EXPECT(AlterConfigs(h, "topic", "t", "retention.ms=1000", 1000, err, &len));
+    EXPECT(Metadata(h, NULL, 1000, out, &size, err, &len));
+    EXPECT(ListGroups(h, 1000, out, &size, err, &len));
+    EXPECT(DescribeGroup(h, "g", 1000, out, &size, err, &len));
+    EXPECT(DeleteGroup(h, "g", 1000, err, &len));
+    EXPECT(GroupLag(h, "g", 1000, out, &size, err, &len));
+#undef EXPECT
+}
+
+static void test_bad_handles_issue8(void)
+{
+    void *stale = new_client(NULL);
+    UninitConsumer(stale);
+    void *list = NULL, *topic_conf = NULL;
+    NewTopicPartitionList(&list);
+    NewTopicConf(&topic_conf);
+    expect_from_every_export(NULL, KAFKA_ERR_BAD_HANDLE, "NULL handle");
+    expect_from_every_export((void *)0x1234, KAFKA_ERR_BAD_HANDLE, "never issued");
+    expect_from_every_export(stale, KAFKA_ERR_BAD_HANDLE, "released client");
+    expect_from_every_export(list, KAFKA_ERR_BAD_HANDLE, "topic-partition list");
+    expect_from_every_export(topic_conf, KAFKA_ERR_BAD_HANDLE, "topic configuration");
+    expect_from_every_export(mock, KAFKA_ERR_BAD_HANDLE, "mock cluster");
+    void *producer = new_client(NULL);
+    char err[256];
+    uint64_t id;
+    int len = sizeof err;
+    Produce(producer, "c-topic", "x", 1, NULL, 0, 0, &id, err, &len);
+    int32_t partition = 0;
+    len = sizeof err;
+    CHECK(Assign(producer, "c-topic", &partition, NULL, 1, err, &len) == KAFKA_ERR_BAD_HANDLE && len > 0,
+          "Assign on a producer: %.*s", len, err);
+    UninitProducer(producer);
+    DelTopicPartitionList(list);
+    DelTopicConf(topic_conf);
+}
+
+/* NULL required buffers and negative counts or timeouts, on a live consumer: -301 and a text, nothing done. */
+static void test_bad_arguments_issue8(void)
+{
+    void *c = new_client(NULL);
+    char err[256], out[256];
+    int len, rc;
+    uint32_t outlen;
+    int32_t partitions[1] = {0}, errors[1], count, size;
+    int64_t offsets[1] = {-2}, low, high;
+    len = sizeof err;
+    CHECK(Assign(c, "c-topic", partitions, offsets, 1, err, &len) == 0, "Assign: %.*s", len, err);
+#define INVALID(call)                                                                                                  \
+    do {                                                                                                               \
+        len = sizeof err, outlen = sizeof out, count = 1, size = sizeof out;                                           \
+        rc = (call);                                                                                                   \
+        CHECK(rc == KAFKA_ERR_INVALID_ARGUMENT && len > 0, "%s gave %d: %.*s", #call, rc, len, err);                   \
+    } while (0)
+    INVALID(Assign(c, NULL, partitions, offsets, 1, err, &len));
+    INVALID(Assign(c, "c-topic", NULL, offsets, 1, err, &len));
+    INVALID(Assign(c, "c-topic", partitions, offsets, -1, err, &len));
+    INVALID(Assignment(c, out, NULL, partitions, offsets, errors, &count, err, &len));
+    INVALID(Assignment(c, out, &outlen, partitions, offsets, errors, NULL, err, &len));
+    INVALID(Subscription(c, out, NULL, &count, err, &len));
+    INVALID(Subscription(c, out, &outlen, NULL, err, &len));
+    INVALID(Seek(c, NULL, 0, 0, err, &len));
+    INVALID(OffsetsForTimes(c, NULL, partitions, offsets, 1, 1000, out, &outlen, partitions, offsets, errors, &count,
+                            err, &len));
+    INVALID(OffsetsForTimes(c, "c-topic", partitions, offsets, -1, 1000, out, &outlen, partitions, offsets, errors,
+                            &count, err, &len));
+    INVALID(OffsetsForTimes(c, "c-topic", partitions, offsets, 1, -1, out, &outlen, partitions, offsets, errors,
+                            &count, err, &len));
+    INVALID(OffsetsForTimes(c, "c-topic", partitions, offsets, 1, 1000, out, NULL, partitions, offsets, errors,
+                            &count, err, &len));
+    INVALID(Position(c, out, &outlen, partitions, offsets, errors, NULL, err, &len));
+    INVALID(Pause(c, NULL, partitions, 1, err, &len));
+    INVALID(Pause(c, "c-topic", partitions, -1, err, &len));
+    INVALID(Resume(c, "c-topic", NULL, 1, err, &len));
+    INVALID(Watermarks(c, NULL, 0, 1000, &low, &high, err, &len));
+    INVALID(Watermarks(c, "c-topic", 0, -1, &low, &high, err, &len));
+    INVALID(Watermarks(c, "c-topic", 0, 1000, NULL, &high, err, &len));
+    INVALID(CreateTopics(c, NULL, partitions, NULL, 1, NULL, 0, 1000, errors, err, &len));
+    INVALID(CreateTopics(c, "t", partitions, NULL, -1, NULL, 0, 1000, errors, err, &len));
+    INVALID(CreateTopics(c, "t", partitions, NULL, 1, NULL, 0, -1, errors, err, &len));
+    INVALID(CreateTopics(c, "t", partitions, NULL, 1, NULL, 0, 1000, NULL, err, &len));
+    INVALID(DeleteTopics(c, NULL, 1, 1000, errors, err, &len));
+    INVALID(DeleteTopics(c, "t", 1, -5, errors, err, &len));
+    INVALID(DeleteTopics(c, "t", 1, 1000, NULL, err, &len));
+    INVALID(CreatePartitions(c, "t", NULL, 1, 0, 1000, errors, err, &len));
+    INVALID(CreatePartitions(c, "t", partitions, -1, 0, 1000, errors, err, &len));
+    INVALID(DeleteRecords(c, "t", NULL, offsets, 1, 1000, errors, err, &len));
+    INVALID(DeleteRecords(c, "t", partitions, offsets, 1, -1, errors, err, &len));
+    INVALID(DescribeConfigs(c, NULL, "t", 1000, out, &size, err, &len));
+    INVALID(DescribeConfigs(c, "topic", NULL, 1000, out, &size, err, &len));
+    INVALID(DescribeConfigs(c, "topic", "t", 1000, out, NULL, err, &len));
+    INVALID(DescribeConfigs(c, "no-such-type", "t", 1000, out, &size, err, &len));
+    INVALID(AlterConfigs(c, "topic", NULL, "retention.ms=1", 1000, err, &len));
+    INVALID(AlterConfigs(c, "topic", "t", "retention.ms=1", -1, err, &len));
+    INVALID(Metadata(c, NULL, -1, out, &size, err, &len));
+    INVALID(Metadata(c, NULL, 1000, out, NULL, err, &len));
+    INVALID(ListGroups(c, -1, out, &size, err, &len));
+    INVALID(ListGroups(c, 1000, out, NULL, err, &len));
+    INVALID(DescribeGroup(c, NULL, 1000, out, &size, err, &len));
+    INVALID(DeleteGroup(c, NULL, 1000, err, &len));
+    INVALID(GroupLag(c, NULL, 1000, out, &size, err, &len));
+    INVALID(GroupLag(c, "g", 1000, out, NULL, err, &len));
+#undef INVALID
+    CHECK(UninitConsumer(c) == 0, "UninitConsumer");
+}
+
+/* The size-needed convention of JSON results, and per-item outcomes of a mutating call. */
+static void test_admin_results(void)
+{
+    void *h = new_client(NULL);
+    char err[512], tiny[1];
+    int len = sizeof err;
+    int32_t size = sizeof tiny;
+    int rc = Metadata(h, "cc-topic", 10000, tiny, &size, err, &len);
+    CHECK(rc == KAFKA_ERR_TOO_SMALL && size > 1, "Metadata into 1 byte: %d, needs %d", rc, size);
+    char *json = malloc(size);
+    int32_t needed = size;
+    len = sizeof err;
+    rc = Metadata(h, "cc-topic", 10000, json, &size, err, &len);
+    /* Not always needed - 1: the answer can change between calls (another broker answers). */
+    CHECK(rc == 0 && size < needed && (int32_t)strlen(json) == size, "Metadata: %d, %d of %d bytes, %zu: %.*s",
+          rc, size, needed, strlen(json), len, err);
+    CHECK(strstr(json, "\"topic\":\"cc-topic\"") != NULL, "Metadata names cc-topic: %s", json);
+    free(json);
+
+    /* One bad name does not hide the other item's outcome, and is named in the text. */
+    int32_t errors[2] = {-1, -1};
+    len = sizeof err;
+    rc = CreateTopics(h, "fine-name\nbad name!", NULL, NULL, 2, NULL, 1, 500, errors, err, &len);
+    CHECK(rc != 0 && errors[1] == 17 && strstr(err, "bad name!: ") != NULL, "CreateTopics: %d [%d %d] %.*s", rc,
+          errors[0], errors[1], len, err);
+    CHECK(UninitConsumer(h) == 0, "UninitConsumer");
+}
+
 int main(void)
 {
-    void *mock = NULL;
     int len = sizeof bootstrap;
     if (NewMockCluster(1, &mock, bootstrap, &len) != 0) {
         fprintf(stderr, "cannot start the mock cluster: %.*s\n", len, bootstrap);
@@ -210,6 +499,10 @@ int main(void)
     test_produce_and_reports();
     test_consume_commit();
     test_bad_input();
+    test_consumer_control();
+    test_bad_handles_issue8();
+    test_bad_arguments_issue8();
+    test_admin_results();
     CHECK(DestroyMockCluster(mock) == 0, "DestroyMockCluster");
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
