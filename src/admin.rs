@@ -152,6 +152,11 @@ pub fn create_topics(
     if requests.is_empty() {
         return in_order(&names, early, Vec::new());
     }
+    if let Err(e) = crate::metadata::require_controller(conn, timeout) {
+        // SAFETY: the requests are ours and never sent.
+        unsafe { rd::rd_kafka_NewTopic_destroy_array(requests.as_mut_ptr(), requests.len()) };
+        return all_failed(&names, early, &e);
+    }
     let sent = conn.admin(
         Op::RD_KAFKA_ADMIN_OP_CREATETOPICS,
         timeout,
@@ -183,6 +188,9 @@ pub fn delete_topics(conn: Connection<'_>, names: &[String], timeout: Duration) 
         names.iter().zip(&early).filter(|(_, e)| e.is_none()).map(|(n, _)| c_string(n)).collect();
     if c_names.is_empty() {
         return in_order(names, early, Vec::new());
+    }
+    if let Err(e) = crate::metadata::require_controller(conn, timeout) {
+        return all_failed(names, early, &e);
     }
     // SAFETY: each name is NUL-terminated.
     let mut requests: Vec<_> = c_names.iter().map(|n| unsafe { rd::rd_kafka_DeleteTopic_new(n.as_ptr()) }).collect();
@@ -248,6 +256,11 @@ pub fn create_partitions(
     }
     if requests.is_empty() {
         return in_order(&names, early, Vec::new());
+    }
+    if let Err(e) = crate::metadata::require_controller(conn, timeout) {
+        // SAFETY: the requests are ours and never sent.
+        unsafe { rd::rd_kafka_NewPartitions_destroy_array(requests.as_mut_ptr(), requests.len()) };
+        return all_failed(&names, early, &e);
     }
     let sent = conn.admin(
         Op::RD_KAFKA_ADMIN_OP_CREATEPARTITIONS,
@@ -344,6 +357,7 @@ pub fn describe_configs(conn: Connection<'_>, kind: &str, name: &str, timeout: D
     if restype == rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC {
         check_topic_name(name).map_err(|why| Error::new(Code::RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION as i32, why))?;
     }
+    crate::metadata::require_controller(conn, timeout)?;
     let c_name = c_string(name);
     // SAFETY: c_name is NUL-terminated; the resource is ours until destroyed.
     let mut resource = [unsafe { rd::rd_kafka_ConfigResource_new(restype, c_name.as_ptr()) }];
@@ -400,6 +414,7 @@ pub fn alter_configs(
     if changes.is_empty() {
         return Err(Error::invalid_argument("no configuration change given (lines of key=value, or key to reset)"));
     }
+    crate::metadata::require_controller(conn, timeout)?;
     let c_name = c_string(name);
     // SAFETY: c_name is NUL-terminated; the resource is ours until destroyed.
     let mut resource = [unsafe { rd::rd_kafka_ConfigResource_new(restype, c_name.as_ptr()) }];

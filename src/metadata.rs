@@ -78,6 +78,34 @@ pub fn fetch(conn: Connection<'_>, topic: Option<&str>, timeout: Duration) -> Re
     Ok(result)
 }
 
+/// Fails at once, with a clear reason, when the cluster has no controller
+/// that calls routed to it could reach: librdkafka would otherwise wait out
+/// the whole timeout ("waiting for controller"). librdkafka's mock cluster
+/// is such a cluster: it names a controller that is none of its brokers.
+pub fn require_controller(conn: Connection<'_>, timeout: Duration) -> Result<()> {
+    let mut md: *const rd::rd_kafka_metadata = std::ptr::null();
+    // SAFETY: rk is live; on success md is ours until destroyed.
+    let err = unsafe { rd::rd_kafka_metadata(conn.raw(), 0, std::ptr::null_mut(), &mut md, millis(timeout)) };
+    if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        return Err(Error::new(err as i32, format!("cannot reach the cluster: {}", describe_code(err as i32))));
+    }
+    // SAFETY: md is live until destroyed; rk is live.
+    let (brokers, controller) = unsafe {
+        let ids: Vec<i32> = slice((*md).brokers, (*md).broker_cnt).iter().map(|b| b.id).collect();
+        rd::rd_kafka_metadata_destroy(md);
+        (ids, rd::rd_kafka_controllerid(conn.raw(), millis(timeout)))
+    };
+    if brokers.contains(&controller) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE as i32,
+            "the cluster has no controller to take this request: this needs a Kafka broker (librdkafka's mock \
+             cluster has no admin API; create its topics with MockCreateTopic)",
+        ))
+    }
+}
+
 /// The partition numbers of `topic`, in order.
 pub fn partitions_of(conn: Connection<'_>, topic: &str, timeout: Duration) -> Result<Vec<i32>> {
     let md = fetch(conn, Some(topic), timeout)?;

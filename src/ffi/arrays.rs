@@ -170,11 +170,13 @@ pub(crate) fn write_outcomes(out: &mut [i32], outcomes: &[Outcome]) -> Result<c_
         *slot = o.code;
     }
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.code != 0).collect();
-    match failed.first() {
-        None => Ok(0),
-        Some(first) => Err(Error::new(
-            first.code,
-            failed.iter().map(|o| format!("{}: {}", o.name, o.text)).collect::<Vec<_>>().join("\n"),
-        )),
-    }
+    let Some(first) = failed.first() else { return Ok(0) };
+    // One reason shared by every failure (no broker, say) is said once.
+    let text = if failed.iter().all(|o| o.code == first.code && o.text == first.text) {
+        let names: Vec<&str> = failed.iter().map(|o| o.name.as_str()).collect();
+        format!("{}: {}", names.join(", "), first.text)
+    } else {
+        failed.iter().map(|o| format!("{}: {}", o.name, o.text)).collect::<Vec<_>>().join("\n")
+    };
+    Err(Error::new(first.code, text))
 }
