@@ -271,6 +271,24 @@ int Version(char *version, int len);
 // the NUL) is returned and stored in `*psize`.
 int32_t Describe(char *buffer, int32_t *psize);
 
+// Writes the enum name of the status `code` into `name` (capacity `*plen`
+// on entry, length on return; NUL-terminated when there is room):
+// librdkafka's name without its `RD_KAFKA_RESP_ERR_` prefix (e.g.
+// "_QUEUE_FULL" for -184, "UNKNOWN_TOPIC_OR_PART" for 3; local errors start
+// with "_"), or ours as in this header ("KAFKA_ERR_BAD_HANDLE" for -300).
+// `Consume`'s 1 and 2 are per-function statuses: their names here are the
+// broker errors 1 and 2. Returns 0; `KAFKA_ERR_INVALID_ARGUMENT` for a
+// code with no name; `KAFKA_ERR_TOO_SMALL` with the length needed in
+// `*plen` (nothing written).
+int ErrorName(int32_t code, char *name, int *plen);
+
+// Writes every status code this library can return, with its name and
+// description, as JSON into `result` (capacity `*resultlen`; too small:
+// `KAFKA_ERR_TOO_SMALL` and the size needed in `*resultlen`), sorted by
+// code: `{"codes":[{"code":-300,"name":"KAFKA_ERR_BAD_HANDLE",
+// "description":"…"},…,{"code":3,"name":"UNKNOWN_TOPIC_OR_PART",…}]}`.
+int ErrorCodes(char *result, int32_t *resultlen, char *errtxt, int *plen);
+
 // Lists the cluster's consumer groups, sorted by name:
 // `{"groups":[{"group":"g","state":"Stable","simple":false},…]}`
 // (`simple`: a group that only commits offsets, with no members).

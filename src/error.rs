@@ -118,6 +118,59 @@ pub fn describe_code(code: i32) -> String {
     }
 }
 
+/// The library's own codes: (code, name as in kafka.h, description).
+const OWN_CODES: [(i32, &str); 5] = [
+    (KAFKA_ERR_BAD_HANDLE, "KAFKA_ERR_BAD_HANDLE"),
+    (KAFKA_ERR_INVALID_ARGUMENT, "KAFKA_ERR_INVALID_ARGUMENT"),
+    (KAFKA_ERR_STATE, "KAFKA_ERR_STATE"),
+    (KAFKA_ERR_INTERNAL, "KAFKA_ERR_INTERNAL"),
+    (KAFKA_ERR_TOO_SMALL, "KAFKA_ERR_TOO_SMALL"),
+];
+
+/// One status code with its enum name and description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeInfo {
+    pub code: i32,
+    pub name: String,
+    pub description: String,
+}
+
+/// Every status this library can return, sorted by code: librdkafka's
+/// (names as in its enum, without the `RD_KAFKA_RESP_ERR_` prefix: local
+/// ones start with `_`) and ours (named as in kafka.h).
+pub fn all_codes() -> Vec<CodeInfo> {
+    let mut codes: Vec<CodeInfo> = OWN_CODES
+        .iter()
+        .map(|&(code, name)| CodeInfo { code, name: name.to_string(), description: describe_code(code) })
+        .collect();
+    let mut descs: *const rd::rd_kafka_err_desc = std::ptr::null();
+    let mut count = 0usize;
+    // SAFETY: librdkafka hands out its static table.
+    unsafe { rd::rd_kafka_get_err_descs(&mut descs, &mut count) };
+    if !descs.is_null() {
+        // SAFETY: the table has `count` entries; gaps have a NULL name.
+        for d in unsafe { std::slice::from_raw_parts(descs, count) } {
+            if d.name.is_null() {
+                continue;
+            }
+            // SAFETY: static NUL-terminated strings.
+            let (name, description) = unsafe { (cstr_lossy(d.name), cstr_lossy(d.desc)) };
+            codes.push(CodeInfo { code: d.code as i32, name, description });
+        }
+    }
+    codes.sort_by_key(|c| c.code);
+    codes.dedup_by_key(|c| c.code);
+    codes
+}
+
+/// The enum name of a status code, if it has one.
+pub fn code_name(code: i32) -> Option<String> {
+    if let Some((_, name)) = OWN_CODES.iter().find(|(c, _)| *c == code) {
+        return Some(name.to_string());
+    }
+    all_codes().into_iter().find(|c| c.code == code).map(|c| c.name)
+}
+
 /// Copies a C string owned by librdkafka into an owned `String`.
 ///
 /// # Safety
@@ -134,4 +187,20 @@ pub(crate) unsafe fn cstr_lossy(ptr: *const libc::c_char) -> String {
 pub(crate) fn errstr_text(buf: &[libc::c_char]) -> String {
     let bytes: Vec<u8> = buf.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_one_name() {
+        let codes = all_codes();
+        assert_eq!(code_name(-184).as_deref(), Some("_QUEUE_FULL"));
+        assert_eq!(code_name(3).as_deref(), Some("UNKNOWN_TOPIC_OR_PART"));
+        assert_eq!(code_name(KAFKA_ERR_BAD_HANDLE).as_deref(), Some("KAFKA_ERR_BAD_HANDLE"));
+        assert_eq!(code_name(123_456), None);
+        assert!(codes.windows(2).all(|w| w[0].code < w[1].code));
+        assert!(codes.iter().any(|c| c.code == 0 && c.name == "NO_ERROR"));
+    }
 }

@@ -75,6 +75,9 @@ pub const EXPORTS: &[Export] = &[
     added("DescribeGroup", "P <0T1 I4 >0T1 =I4 >0T1 =I4"),
     added("DeleteGroup", "P <0T1 I4 >0T1 =I4"),
     added("GroupLag", "P <0T1 I4 >0T1 =I4 >0T1 =I4"),
+    // Status codes by name.
+    added("ErrorName", "I4 >0T1 =I4"),
+    added("ErrorCodes", ">0T1 =I4 >0T1 =I4"),
 ];
 
 /// The `⎕NA` pattern of an export; `%P` stands for the library path.

@@ -21,6 +21,7 @@ pub mod config;
 pub mod consumer;
 pub mod consumer_control;
 pub mod describe;
+pub mod errors;
 pub mod groups;
 pub mod metadata;
 pub mod mock_cluster;
