@@ -64,6 +64,15 @@
 // sizes needed and the message is kept for the next call.
 #define KAFKA_CONSUME_BUFFER_TOO_SMALL 2
 
+// This library's version (`Version` gives librdkafka's), as numbers for
+// C's preprocessor. Cargo.toml's version is the one source; a test checks
+// that these agree with it.
+#define KAFKA_VERSION_MAJOR 0
+
+#define KAFKA_VERSION_MINOR 1
+
+#define KAFKA_VERSION_PATCH 0
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -256,6 +265,12 @@ int Watermarks(void *kafka, const char *topic, int32_t partition, int32_t timeou
 // capacity `len` bytes, truncated to fit and NUL-terminated when there is
 // room. Returns librdkafka's numeric version (hex 0xMMmmrrxx).
 int Version(char *version, int len);
+
+// Writes this library's version string (e.g. "0.2.0", the same as
+// `Describe`'s "Version") into `version`, of capacity `len` bytes,
+// truncated to fit and NUL-terminated when there is room. Returns it as a
+// number, 0x00MMmmpp (major, minor, patch), for comparisons.
+int LibraryVersion(char *version, int len);
 
 // Describes the library to APL as JSON:
 // `{"Version":"…","Patterns":["I4 %P|Name args", …]}`, one `⎕NA` pattern

@@ -27,6 +27,7 @@ const fn added(name: &'static str, args: &'static str) -> Export {
 /// one function plus one row here; a test checks each row against the header.
 pub const EXPORTS: &[Export] = &[
     dyalog("Version", ">0T1 I4"),
+    added("LibraryVersion", ">0T1 I4"),
     dyalog("Describe", ">0T1 =I4"),
     dyalog("InitKafka", ">P"),
     dyalog("UninitProducer", "P"),
@@ -116,6 +117,31 @@ pub unsafe extern "C" fn Version(version: *mut c_char, len: c_int) -> c_int {
     })
 }
 
+/// This library's version (`Version` gives librdkafka's), as numbers for
+/// C's preprocessor. Cargo.toml's version is the one source; a test checks
+/// that these agree with it.
+pub const KAFKA_VERSION_MAJOR: i32 = 0;
+pub const KAFKA_VERSION_MINOR: i32 = 1;
+pub const KAFKA_VERSION_PATCH: i32 = 0;
+
+/// Writes this library's version string (e.g. "0.2.0", the same as
+/// `Describe`'s "Version") into `version`, of capacity `len` bytes,
+/// truncated to fit and NUL-terminated when there is room. Returns it as a
+/// number, 0x00MMmmpp (major, minor, patch), for comparisons.
+#[no_mangle]
+pub unsafe extern "C" fn LibraryVersion(version: *mut c_char, len: c_int) -> c_int {
+    guard(ErrorText::none(), |_| {
+        let text = env!("CARGO_PKG_VERSION").as_bytes();
+        let buffer = output_bytes(version, len.max(0) as usize, "version")?;
+        let n = text.len().min(buffer.len());
+        buffer[..n].copy_from_slice(&text[..n]);
+        if let Some(slot) = buffer.get_mut(n) {
+            *slot = 0;
+        }
+        Ok((KAFKA_VERSION_MAJOR << 16) | (KAFKA_VERSION_MINOR << 8) | KAFKA_VERSION_PATCH)
+    })
+}
+
 /// Describes the library to APL as JSON:
 /// `{"Version":"…","Patterns":["I4 %P|Name args", …]}`, one `⎕NA` pattern
 /// per export (`%P` stands for the library path).
@@ -148,4 +174,15 @@ pub unsafe extern "C" fn Describe(buffer: *mut c_char, psize: *mut i32) -> i32 {
         *size = if text.len() == full.len() { text.len() } else { full.len() + 1 } as i32;
         Ok(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_version_is_cargos() {
+        let parts: Vec<i32> = env!("CARGO_PKG_VERSION").split('.').map(|p| p.parse().unwrap()).collect();
+        assert_eq!(parts, [KAFKA_VERSION_MAJOR, KAFKA_VERSION_MINOR, KAFKA_VERSION_PATCH]);
+    }
 }
