@@ -10,6 +10,10 @@ arguments the way `⎕NA` does.
 - `>T1[]` an output char array of argument-many bytes, returned whole.
 - `=I4` `=U4`  in/out integers: the argument in, the new value out.
 - `<I4`   a pointer to an input integer.
+- `<I4[]` `<I8[]`  a pointer to a copy of a numeric vector (a scalar is
+          taken as a one-element vector); values must be whole and fit.
+- `<T1[]` a pointer to a copy of a character vector (characters 0-255),
+          no NUL added: its length goes in another argument.
 - `>P` `>I4` `>I8` `>U8`  output scalars (the argument is a placeholder).
 - `>I4[]` `>I8[]` `>U8[]`  output arrays of argument-many elements.
 - `P` `I4` `U4` `I8` `U8`  plain values.
@@ -20,7 +24,11 @@ argument in order.
 
 Every output buffer is followed by guard bytes that are checked after the
 call, so a library that writes past the capacity it was given fails the
-call with `OverrunError` instead of corrupting memory silently.
+call with `OverrunError` instead of corrupting memory silently. Input arrays
+carry guard bytes too, and must come back unchanged (they are const in C).
+
+`NULL` is not something ⎕NA can pass through these types: it exists so that
+tests can check the C contract (a NULL buffer) through the same patterns.
 """
 
 import ctypes
@@ -43,6 +51,18 @@ _SCALARS = {
 }
 
 _GUARD = b"\xa5" * 16
+
+
+class _Null:
+    def __repr__(self):
+        return "NULL"
+
+
+#: A null pointer for any pointer argument (tests of the C contract only).
+NULL = _Null()
+
+#: Ranges of the integer types, for APL's DOMAIN ERROR on values that do not fit.
+_RANGES = {"I4": (-(2**31), 2**31 - 1), "U4": (0, 2**32 - 1), "I8": (-(2**63), 2**63 - 1), "U8": (0, 2**64 - 1)}
 
 
 class LengthError(Exception):
@@ -118,6 +138,23 @@ def _chars(value, what):
     raise DomainError(f"{what}: expected characters, got {value!r}")
 
 
+def _integers(value, type_, what):
+    """An APL numeric vector (or scalar) as a list of whole numbers that fit
+    type_; anything else is APL's DOMAIN ERROR."""
+    items = list(value) if isinstance(value, (list, tuple, range)) else [value]
+    low, high = _RANGES[type_]
+    out = []
+    for v in items:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise DomainError(f"{what}: expected whole numbers, got {value!r}")
+        if not low <= v <= high:
+            raise DomainError(f"{what}: {v} does not fit {type_}")
+        out.append(v)
+    return out
+
+
 def _count(value, what):
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise DomainError(f"{what}: expected a non-negative element count, got {value!r}")
@@ -168,11 +205,27 @@ class Function:
         p = self.pattern
         if len(values) != len(p.args):
             raise LengthError(f"{p.name} takes {len(p.args)} arguments ({p.text}), got {len(values)}")
-        c_args, keep, outputs = [], [], []
+        c_args, keep, outputs, inputs = [], [], [], []
         for i, (arg, value) in enumerate(zip(p.args, values)):
             what = f"{p.name} argument {i + 1} ({arg})"
             if arg.direction == "":
                 c_args.append(value)
+            elif value is NULL:
+                if arg.is_output:
+                    outputs.append((arg, None))
+                c_args.append(None)
+            elif arg.direction == "<" and arg.array:
+                if arg.type == "T1":
+                    data = _chars(value, what)
+                    buf = _Output(ctypes.c_char, len(data))
+                    ctypes.memmove(buf.raw, data, len(data))
+                else:
+                    values_in = _integers(value, arg.type, what)
+                    buf = _Output(_SCALARS[arg.type], len(values_in))
+                    for k, v in enumerate(values_in):
+                        ctypes.cast(buf.raw, ctypes.POINTER(_SCALARS[arg.type]))[k] = v
+                inputs.append((buf, bytes(buf.raw.raw)))
+                c_args.append(buf.pointer)
             elif arg.type == "0T1" and arg.direction == "<":
                 buf = ctypes.create_string_buffer(_chars(value, what))  # adds the NUL
                 keep.append(buf)
@@ -197,8 +250,14 @@ class Function:
                 outputs.append((arg, out))
                 c_args.append(out.pointer)
         rc = self.c(*c_args)
+        for buf, before in inputs:
+            if bytes(buf.raw.raw) != before:
+                raise OverrunError(f"{p.name}: the library wrote into an input array (or past its end)")
         results = []
         for arg, out in outputs:
+            if out is None:
+                results.append(None)
+                continue
             out.check(p.name)
             if arg.type == "0T1":
                 results.append(out.bytes().split(b"\0", 1)[0])

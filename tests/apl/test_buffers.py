@@ -68,3 +68,31 @@ def test_consume_with_empty_buffers_keeps_the_message(kafka, cluster):
     assert exact[0] == 0, exact
     assert (exact[1], exact[3], exact[5], exact[8]) == (topic.encode(), b"payload", b"key", 0)
     assert consumer.close() == 0
+
+
+def test_input_arrays_are_copied_and_checked(na):
+    """`<I4[]`/`<I8[]` take an APL numeric vector (or a scalar), whole
+    numbers that fit, as ⎕NA does; anything else is a DOMAIN ERROR before the
+    call is made."""
+    from na import DomainError, Function, Pattern, _integers
+
+    assert _integers([1, 2.0, -3], "I4", "x") == [1, 2, -3]
+    assert _integers(7, "I8", "x") == [7]
+    assert _integers([], "I4", "x") == []
+    for bad, type_ in (([1.5], "I4"), ([2**31], "I4"), ([-1], "U4"), (["a"], "I8"), ([2**63], "I8")):
+        with pytest.raises(DomainError):
+            _integers(bad, type_, "x")
+    # Declared through a pattern, a bad value fails before the library sees it.
+    liar = Function(na.cdll, Pattern.parse("I4 %P|Version <I4[] I4"))
+    with pytest.raises(DomainError):
+        liar([0.5], 0)
+
+
+def test_the_harness_sees_writes_into_inputs(na):
+    """An input array declared where the library writes (here Version's
+    output buffer, on purpose) is caught: inputs must come back unchanged."""
+    from na import Function, Pattern
+
+    liar = Function(na.cdll, Pattern.parse("I4 %P|Version <I4[] I4"))
+    with pytest.raises(OverrunError):
+        liar([0x41414141] * 4, 16)
