@@ -3,16 +3,21 @@
 `Kafka` mirrors the `kafka` namespace: each wrapper makes its ⎕NA call with
 the argument strand read from the wrapper's own .aplf file (so a replay
 passes exactly what the APL passes) and shapes the result as the APL does.
-`Producer`, `Consumer`, `Record` and `MockCluster` mirror the classes
-method by method; the constants they pass (buffer sizes, batch sizes) are
-read from the .aplc files too.
+`Producer`, `Consumer`, `Admin`, `Record` and `MockCluster` mirror the
+classes method by method; the constants they pass (buffer sizes, batch
+sizes) are read from the .aplc/.aplf files too.
 
 APL character vectors are Python `bytes` on the way into the library and
 `str` on the way out of the classes (what `kafka.text` decodes); `bytes`
-given as a payload or key stand for a numeric byte vector in APL.
+given as a payload or key stand for a numeric byte vector in APL. An APL
+matrix is a `Table` (a list of rows), so that it stays distinct from a
+vector of vectors. ⎕JSON's namespaces are `SimpleNamespace`s, and its
+⊂'null', ⊂'true', ⊂'false' the markers `JNULL`, `JTRUE`, `JFALSE`.
 """
 
+import json
 import re
+from types import SimpleNamespace
 
 import apl_source
 
@@ -47,6 +52,101 @@ def text(data):
         except UnicodeDecodeError:
             pass
     return data.decode("latin-1")
+
+
+class Table(list):
+    """An APL matrix: a list of rows."""
+
+    def column(self, i):
+        return [row[i] for row in self]
+
+    def columns(self, *idx):
+        return Table([[row[i] for i in idx] for row in self])
+
+
+class _Marker:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"⊂'{self.name}'"
+
+
+JNULL, JTRUE, JFALSE = _Marker("null"), _Marker("true"), _Marker("false")
+
+
+def from_json(data):
+    """kafka.from_json: ⎕JSON of the library's UTF-8 JSON."""
+
+    def apl(v):
+        if v is None:
+            return JNULL
+        if v is True:
+            return JTRUE
+        if v is False:
+            return JFALSE
+        if isinstance(v, dict):
+            return SimpleNamespace(**{k: apl(x) for k, x in v.items()})
+        if isinstance(v, list):
+            return [apl(x) for x in v]
+        return v
+
+    return apl(json.loads(text(data)))
+
+
+def is_text(x):
+    """kafka.is_text: a simple character array (one name)."""
+    return isinstance(x, (str, bytes))
+
+
+def is_null(x):
+    return x is JNULL
+
+
+def is_true(x):
+    return x is JTRUE
+
+
+def enlist(x):
+    """⊆: one name as a one-item list."""
+    return [x] if is_text(x) else list(x)
+
+
+def ravel(x):
+    return list(x) if isinstance(x, (list, tuple, range)) else [x]
+
+
+def reshape(n, x):
+    """n⍴x for a scalar or a vector (cycling; ⍬ gives zeros)."""
+    v = ravel(x)
+    return [v[i % len(v)] if v else 0 for i in range(n)]
+
+
+def lines(names):
+    """kafka.lines: names, UTF-8, LF-separated."""
+    return b"\n".join(cstr(n) for n in enlist(names))
+
+
+def split(data):
+    """kafka.split: LF-separated bytes as texts (empty parts dropped, as
+    APL's partition drops them)."""
+    return [text(part) for part in data.split(b"\n") if part]
+
+
+def settings(config):
+    """kafka.settings: an N×2 matrix (or one pair) as key=value lines; a
+    value ⍬ (here None) gives the key alone."""
+    if not config:
+        return b""
+    rows = config if isinstance(config, Table) else [config]
+    return b"\n".join(cstr(k) + (b"" if v is None else b"=" + cstr(v)) for k, v in rows)
+
+
+def tp_table(topics, tl, partitions, offsets, errors, n):
+    """kafka.tp_table: partition vectors as rows topic partition offset error."""
+    names = split(topics[:tl])
+    names += [""] * (n - len(names))
+    return Table([[names[i], partitions[i], offsets[i], errors[i]] for i in range(n)])
 
 
 class Kafka:
@@ -167,6 +267,153 @@ class Kafka:
 
     def destroy_mock_cluster(self, mock):
         return self._na("destroy_mock_cluster", mock=mock)
+
+    # -- issue 8: consumer control, admin, metadata, group lag --------------
+
+    #: The first buffer sizes are read from each wrapper's .aplf file; a
+    #: test may cap them (CAP) to replay the ¯304 path.
+    CAP = None
+
+    def _first(self, wrapper, pattern):
+        line = next(l for l in apl_source.method_lines(f"kafka/{wrapper}.aplf", wrapper) if re.search(pattern, l))
+        sizes = [int(x) for x in re.search(pattern, line).groups()]
+        return [min(x, self.CAP) for x in sizes] if self.CAP is not None else sizes
+
+    def _tries(self, wrapper):
+        return _int_after(f"kafka/{wrapper}.aplf", wrapper, r":For tries :In ⍳(\d+)")
+
+    def _tp_loop(self, wrapper, **env):
+        """The loop of assignment, position and offsets_for_times: ask, and
+        on ¯304 ask again with the sizes the library asked for."""
+        tl, n = self._first(wrapper, r"\(tl n\)←(\d+) ?\(?(\d+)")
+        if wrapper == "offsets_for_times":
+            n = max(n, env["count"])  # 64⌈count
+        for _ in range(self._tries(wrapper)):
+            result = self._na(wrapper, tl=tl, n=n, **env)
+            rc, topics, tl, partitions, offsets, errors, n, err, length = result
+            if rc != -304:
+                break
+            tl += 1
+        n *= rc == 0
+        return [rc, tp_table(topics, tl, partitions, offsets, errors, n), err[:length]]
+
+    def _json_loop(self, wrapper, **env):
+        (size,) = self._first(wrapper, r"^\s*size←(\d+)")
+        for _ in range(self._tries(wrapper)):
+            rc, result, size, err, length = self._na(wrapper, size=size, **env)
+            if rc != -304:
+                break
+        return [rc, from_json(result) if rc == 0 else [], err[:length]]
+
+    def assign(self, handle, topics, partitions, offsets):
+        partitions = ravel(partitions)
+        offsets = reshape(len(partitions), offsets)
+        rc, err, n = self._na("assign", handle=handle, topics=lines(topics), partitions=partitions, offsets=offsets)
+        return [rc, err[:n]]
+
+    def assignment(self, handle):
+        return self._tp_loop("assignment", handle=handle)
+
+    def position(self, handle):
+        return self._tp_loop("position", handle=handle)
+
+    def offsets_for_times(self, handle, topics, partitions, times, timeout):
+        partitions = ravel(partitions)
+        times = reshape(len(partitions), times)
+        return self._tp_loop("offsets_for_times", handle=handle, topics=lines(topics), partitions=partitions,
+                             times=times, count=len(partitions), timeout=timeout)
+
+    def unsubscribe(self, handle):
+        rc, err, n = self._na("unsubscribe", handle=handle)
+        return [rc, err[:n]]
+
+    def subscription(self, handle):
+        (tl,) = self._first("subscription", r"^\s*tl←(\d+)")
+        for _ in range(self._tries("subscription")):
+            rc, topics, tl, count, err, n = self._na("subscription", handle=handle, tl=tl)
+            if rc != -304:
+                break
+            tl += 1
+        names = split(topics[:tl])[:count] if rc == 0 else []
+        return [rc, names, err[:n]]
+
+    def seek(self, handle, topic, partition, offset):
+        rc, err, n = self._na("seek", handle=handle, topic=cstr(topic), partition=partition, offset=offset)
+        return [rc, err[:n]]
+
+    def pause(self, handle, topics, partitions):
+        rc, err, n = self._na("pause", handle=handle, topics=lines(topics), partitions=ravel(partitions))
+        return [rc, err[:n]]
+
+    def resume(self, handle, topics, partitions):
+        rc, err, n = self._na("resume", handle=handle, topics=lines(topics), partitions=ravel(partitions))
+        return [rc, err[:n]]
+
+    def watermarks(self, handle, topic, partition, timeout):
+        rc, low, high, err, n = self._na("watermarks", handle=handle, topic=cstr(topic), partition=partition,
+                                         timeout=timeout)
+        return [rc, low, high, err[:n]]
+
+    def create_topics(self, handle, topics, partitions, replication, config, validate, timeout):
+        count = len(enlist(topics))
+        rc, errors, err, n = self._na(
+            "create_topics", handle=handle, topics=lines(topics), partitions=reshape(count, partitions),
+            replication=reshape(count, replication), count=count, config=settings(config), validate=validate,
+            timeout=timeout)
+        return [rc, errors, err[:n]]
+
+    def delete_topics(self, handle, topics, timeout):
+        count = len(enlist(topics))
+        rc, errors, err, n = self._na("delete_topics", handle=handle, topics=lines(topics), count=count,
+                                      timeout=timeout)
+        return [rc, errors, err[:n]]
+
+    def create_partitions(self, handle, topics, totals, validate, timeout):
+        count = len(enlist(topics))
+        rc, errors, err, n = self._na("create_partitions", handle=handle, topics=lines(topics),
+                                      totals=reshape(count, totals), count=count, validate=validate, timeout=timeout)
+        return [rc, errors, err[:n]]
+
+    def delete_records(self, handle, topics, partitions, offsets, timeout):
+        partitions = ravel(partitions)
+        count = len(partitions)
+        rc, errors, err, n = self._na("delete_records", handle=handle, topics=lines(topics), partitions=partitions,
+                                      offsets=reshape(count, offsets), count=count, timeout=timeout)
+        return [rc, errors, err[:n]]
+
+    def describe_configs(self, handle, type_, name, timeout):
+        return self._json_loop("describe_configs", handle=handle, type=cstr(type_), name=cstr(name), timeout=timeout)
+
+    def alter_configs(self, handle, type_, name, config, timeout):
+        rc, err, n = self._na("alter_configs", handle=handle, type=cstr(type_), name=cstr(name),
+                              config=settings(config), timeout=timeout)
+        return [rc, err[:n]]
+
+    def metadata(self, handle, topic, timeout):
+        return self._json_loop("metadata", handle=handle, topic=cstr(topic), timeout=timeout)
+
+    def list_groups(self, handle, timeout):
+        return self._json_loop("list_groups", handle=handle, timeout=timeout)
+
+    def describe_group(self, handle, group, timeout):
+        return self._json_loop("describe_group", handle=handle, group=cstr(group), timeout=timeout)
+
+    def group_lag(self, handle, group, timeout):
+        return self._json_loop("group_lag", handle=handle, group=cstr(group), timeout=timeout)
+
+    def delete_group(self, handle, group, timeout):
+        rc, err, n = self._na("delete_group", handle=handle, group=cstr(group), timeout=timeout)
+        return [rc, err[:n]]
+
+    def error_name(self, code):
+        rc, name, n = self._na("error_name", code=code)
+        return [rc, name[:n]]
+
+    def error_codes(self):
+        rc, data, err = self._json_loop("error_codes")
+        if rc != 0:
+            return [rc, err]
+        return [rc, Table([c.code, c.name, c.description] for c in data.codes)]
 
 
 def _int_after(class_file, method, pattern):
@@ -296,6 +543,9 @@ class Consumer(_Client):
             Consumer.TRIES = _int_after("Consumer.aplc", "consume", r":For tries :In ⍳(\d+)")
         self.sizes = list(Consumer.SIZES)
         self.Decode = 1
+        if Consumer.TIMEOUT is None:
+            (Consumer.TIMEOUT,) = apl_source.field_value("Consumer.aplc", "Timeout")
+        self.Timeout = Consumer.TIMEOUT
         super().__init__(kafka, config)
 
     def _uninit(self):
@@ -359,6 +609,107 @@ class Consumer(_Client):
         rc, offset = self.kafka.committed(self.handle, lst)
         return [rc, offset] if rc == 0 else [rc, ""]
 
+    # -- issue 8: choosing partitions and moving in them --------------------
+
+    TIMEOUT = None
+
+    @staticmethod
+    def partition_args(args):
+        """topics partitions offsets from the forms assign takes."""
+        if isinstance(args, Table):
+            if not args:
+                return ["", [], []]
+            r = [args.column(0), args.column(1), [-1001] * len(args)]
+            if len(args[0]) >= 3:
+                r[2] = args.column(2)
+            return r
+        if is_text(args):
+            return ["", [], []] if len(args) == 0 else [args, -1, -1001]
+        args = list(args)
+        if not args:
+            return ["", [], []]
+        if all(is_text(a) for a in args):
+            return [args, [-1] * len(args), [-1001] * len(args)]
+        return (args + ["", -1, -1001][len(args):])[:3]
+
+    @staticmethod
+    def _one(args):
+        """A method's right argument: a strand of several items, or one."""
+        return args[0] if len(args) == 1 else list(args)
+
+    def assign(self, *args):
+        topics, partitions, offsets = self.partition_args(self._one(args))
+        r = self.kafka.assign(self.handle, topics, partitions, offsets)
+        self.LastError = r[1]
+        return r
+
+    def from_beginning(self, *topics):
+        topics = enlist(self._one(topics))
+        r = self.kafka.assign(self.handle, topics, [-1] * len(topics), [-2] * len(topics))
+        self.LastError = r[1]
+        return r
+
+    def assignment(self):
+        rc, table, err = self.kafka.assignment(self.handle)
+        self.LastError = err
+        return [rc, table.columns(0, 1)]
+
+    def unsubscribe(self):
+        r = self.kafka.unsubscribe(self.handle)
+        self.LastError = r[1]
+        return r
+
+    def subscription(self):
+        rc, names, err = self.kafka.subscription(self.handle)
+        self.LastError = err
+        return [rc, names]
+
+    def seek(self, topic, partition, offset):
+        r = self.kafka.seek(self.handle, topic, partition, offset)
+        self.LastError = r[1]
+        return r
+
+    def seek_to_time(self, topic, partition, time):
+        rc, table, err = self.kafka.offsets_for_times(self.handle, topic, partition, time, self.Timeout)
+        if rc != 0:
+            self.LastError = err
+            return [rc, Table()]
+        if partition == -1:  # only the partitions this consumer reads
+            mine = [tuple(row) for row in self.assignment()[1]]
+            table = Table(row for row in table if (row[0], row[1]) in mine)
+        for row in table:
+            offset = row[2] if row[2] >= 0 else -1  # every message older: the end
+            s = self.kafka.seek(self.handle, row[0], row[1], offset)
+            if rc == 0 and row[3] != 0:
+                rc = row[3]
+            elif rc == 0 and s[0] != 0:
+                rc = s[0]
+                self.LastError = s[1]
+            row[2] = offset
+        return [rc, table.columns(0, 1, 2)]
+
+    def position(self):
+        rc, table, err = self.kafka.position(self.handle)
+        self.LastError = err
+        return [rc, table.columns(0, 1, 2)]
+
+    def pause(self, *args):
+        topics, partitions, _ = self.partition_args(self._one(args))
+        r = self.kafka.pause(self.handle, topics, partitions)
+        self.LastError = r[1]
+        return r
+
+    def resume(self, *args):
+        topics, partitions, _ = self.partition_args(self._one(args))
+        r = self.kafka.resume(self.handle, topics, partitions)
+        self.LastError = r[1]
+        return r
+
+    def watermarks(self, topic, partition=0):
+        rc, low, high, err = self.kafka.watermarks(self.handle, topic, partition, self.Timeout)
+        self.LastError = err
+        return [rc, low, high]
+
 
 class MockCluster:
     """MockCluster.aplc"""
@@ -381,3 +732,146 @@ class MockCluster:
             r = self.kafka.destroy_mock_cluster(self.handle)
             self.handle = 0
         return r
+
+
+class Admin(_Client):
+    """Admin.aplc"""
+
+    KIND = "Admin"
+    HEADER = None
+
+    def __init__(self, kafka, config):
+        if Admin.HEADER is None:
+            line = next(line for line in apl_source.method_lines("Admin.aplc", "lag") if "table←1 9⍴" in line)
+            Admin.HEADER = re.findall(r"'([^']*)'", line)
+        (self.Timeout,) = apl_source.field_value("Admin.aplc", "Timeout")
+        (self.ValidateOnly,) = apl_source.field_value("Admin.aplc", "ValidateOnly")
+        if is_text(config):
+            config = [("bootstrap.servers", config)]
+        super().__init__(kafka, config)
+
+    def _uninit(self):
+        return self.kafka.uninit_producer(self.handle)
+
+    def outcome(self, names, errors, err):
+        """One row per item: name status reason."""
+        names = enlist(names)
+        lines_ = [line for line in text(err).split("\n") if line]
+        heads = [line.split(":", 1)[0] for line in lines_]
+        table = Table()
+        for i, name in enumerate(names):
+            status = errors[i] if i < len(errors) else 0
+            reason = ""
+            if name in heads:
+                reason = lines_[heads.index(name)][len(name) + 2:]
+            elif status != 0:
+                reason = self.kafka.dr_message_error(status)[1].decode()
+            table.append([name, status, reason])
+        return table
+
+    def create_topics(self, *args):
+        args = list(args)
+        if all(is_text(a) for a in args):
+            args = [args if len(args) > 1 else args[0]]
+        topics, partitions, replication, config = (args + ["", -1, -1, ""][len(args):])[:4]
+        rc, errors, err = self.kafka.create_topics(self.handle, topics, partitions, replication, config,
+                                                   self.ValidateOnly, self.Timeout)
+        self.LastError = err
+        return [rc, self.outcome(topics, errors, err)]
+
+    def delete_topics(self, *topics):
+        topics = Consumer._one(topics)
+        rc, errors, err = self.kafka.delete_topics(self.handle, topics, self.Timeout)
+        self.LastError = err
+        return [rc, self.outcome(topics, errors, err)]
+
+    def create_partitions(self, topics, totals):
+        rc, errors, err = self.kafka.create_partitions(self.handle, topics, totals, self.ValidateOnly, self.Timeout)
+        self.LastError = err
+        return [rc, self.outcome(topics, errors, err)]
+
+    def delete_records(self, topic, partitions, offsets):
+        rc, errors, err = self.kafka.delete_records(self.handle, topic, partitions, offsets, self.Timeout)
+        self.LastError = err
+        table = self.outcome([str(p) for p in ravel(partitions)], errors, b"")
+        for row, p in zip(table, ravel(partitions)):
+            row[0] = p
+        return [rc, table]
+
+    def describe_configs(self, *args):
+        args = Consumer._one(args)
+        if is_text(args):
+            args = ["topic", args]
+        type_, name = args
+        rc, data, err = self.kafka.describe_configs(self.handle, type_, name, self.Timeout)
+        self.LastError = err
+        table = Table()
+        if rc == 0:
+            for c in data.configs:
+                table.append([c.name, "" if is_null(c.value) else c.value, c.source, int(is_true(c.default)),
+                              int(is_true(c.read_only)), int(is_true(c.sensitive))])
+        return [rc, table]
+
+    def alter_configs(self, name, config, type_="topic"):
+        r = self.kafka.alter_configs(self.handle, type_, name, config, self.Timeout)
+        self.LastError = r[1]
+        return r
+
+    def metadata(self, topic=""):
+        rc, data, err = self.kafka.metadata(self.handle, topic, self.Timeout)
+        self.LastError = err
+        if rc != 0:
+            return [rc, []]
+        md = SimpleNamespace(ClusterId="" if is_null(data.cluster_id) else data.cluster_id,
+                             Controller=data.controller_id, Brokers=Table(), Topics=[])
+        for b in data.brokers:
+            md.Brokers.append([b.id, b.host, b.port])
+        for t in data.topics:
+            tns = SimpleNamespace(Name=t.topic, Error=t.error, ErrorText=getattr(t, "error_text", ""),
+                                  Partitions=Table())
+            for p in t.partitions:
+                tns.Partitions.append([p.partition, p.leader, p.replicas, p.isrs, p.error])
+            md.Topics.append(tns)
+        return [0, md]
+
+    def list_topics(self):
+        rc, md = self.metadata("")
+        return [rc, [t.Name for t in md.Topics] if rc == 0 else []]
+
+    def list_groups(self):
+        rc, data, err = self.kafka.list_groups(self.handle, self.Timeout)
+        self.LastError = err
+        table = Table()
+        if rc == 0:
+            for g in data.groups:
+                table.append([g.group, g.state, int(is_true(g.simple))])
+        return [rc, table]
+
+    def describe_group(self, group):
+        rc, data, err = self.kafka.describe_group(self.handle, group, self.Timeout)
+        self.LastError = err
+        if rc != 0:
+            return [rc, []]
+        ns = SimpleNamespace(Group=data.group, State=data.state, Protocol=data.protocol,
+                             Simple=int(is_true(data.simple)),
+                             Coordinator=[data.coordinator.id, data.coordinator.host, data.coordinator.port],
+                             Members=Table())
+        for m in data.members:
+            owned = Table([a.topic, a.partition] for a in m.assignment)
+            ns.Members.append([m.member_id, m.client_id, m.host, owned])
+        return [0, ns]
+
+    def delete_group(self, group):
+        r = self.kafka.delete_group(self.handle, group, self.Timeout)
+        self.LastError = r[1]
+        return r
+
+    def lag(self, group):
+        rc, data, err = self.kafka.group_lag(self.handle, group, self.Timeout)
+        self.LastError = err
+        table = Table([list(self.HEADER)])
+        if rc == 0:
+            for p in data.partitions:
+                table.append([data.group, p.topic, p.partition] + [
+                    "-" if is_null(x) else x for x in (p.committed, p.end, p.lag, p.member_id, p.host, p.client_id)])
+        return [rc, table]
