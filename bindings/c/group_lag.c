@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "example.h"
 #include "kafka.h"
@@ -23,6 +24,18 @@ static const char *offset(const cJSON *row, const char *field, char *buf, size_t
     return buf;
 }
 
+/* A text column is as wide as its widest value, as in Kafka's tool. */
+static int width(const cJSON *rows, const char *field, const char *title)
+{
+    int widest = (int)strlen(title);
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows) {
+        int n = (int)strlen(text(row, field));
+        widest = n > widest ? n : widest;
+    }
+    return widest;
+}
+
 int main(int argc, char **argv)
 {
     const char *bootstrap = argc == 3 ? argv[1] : getenv("KAFKA_BOOTSTRAP");
@@ -34,19 +47,25 @@ int main(int argc, char **argv)
 
     void *client = new_client(bootstrap);
     cJSON *lag = ask("GroupLag", GroupLag, client, group);
-    const char *format = "%-20s %-20s %-10s %-15s %-15s %-10s %-45s %-16s %s\n";
-    printf(format, "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST",
-           "CLIENT-ID");
-    const cJSON *row;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(lag, "partitions")) {
+    int missing = !strcmp(text(lag, "state"), "Dead"); /* what the broker says of a group it does not know */
+    if (missing)
+        fprintf(stderr, "Consumer group '%s' does not exist.\n", group);
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(lag, "partitions"), *row;
+    int gw = strlen(group) > 5 ? (int)strlen(group) : 5, tw = width(rows, "topic", "TOPIC"),
+        mw = width(rows, "member_id", "CONSUMER-ID"), hw = width(rows, "host", "HOST");
+    const char *format = "%-*s %-*s %-10s %-15s %-15s %-15s %-*s %-*s %s\n";
+    if (!missing)
+        printf(format, gw, "GROUP", tw, "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", mw,
+               "CONSUMER-ID", hw, "HOST", "CLIENT-ID");
+    cJSON_ArrayForEach(row, rows) {
         char partition[16], current[24], end[24], behind[24];
-        printf(format, group, text(row, "topic"), offset(row, "partition", partition, sizeof partition),
+        printf(format, gw, group, tw, text(row, "topic"), offset(row, "partition", partition, sizeof partition),
                offset(row, "committed", current, sizeof current), offset(row, "end", end, sizeof end),
-               offset(row, "lag", behind, sizeof behind), text(row, "member_id"), text(row, "host"),
+               offset(row, "lag", behind, sizeof behind), mw, text(row, "member_id"), hw, text(row, "host"),
                text(row, "client_id"));
     }
 
     cJSON_Delete(lag);
     UninitConsumer(client);
-    return 0;
+    return missing;
 }
