@@ -230,6 +230,14 @@ class Kafka:
         rc, ids, errs, n = self._na("delivery_report", handle=handle, count=count)
         return [rc, [[i, e] for i, e in zip(ids[:n], errs[:n])]]
 
+    def delivery_report_wait(self, handle, count, ms):
+        rc, ids, errs, n = self._na("delivery_report_wait", handle=handle, count=count, ms=ms)
+        return [rc, [[i, e] for i, e in zip(ids[:n], errs[:n])]]
+
+    def library_version(self):
+        number, string = self._na("library_version")
+        return string
+
     def dr_message_error(self, code):
         rc, err, n = self._na("dr_message_error", code=code)
         return [rc, err[:n]]
@@ -499,6 +507,19 @@ class Producer(_Client):
 
     def produce_record(self, record):
         return self.produce(*record.asArg())
+
+    def produce_sync(self, *args):
+        rc, msgid = self.produce(*args)
+        r = rc
+        while rc == 0:
+            self.update_outstanding()
+            rows = [row for row in self.outstanding if row[0] == msgid]
+            if not rows:
+                break
+            r = rows[0][1]
+            if r != 0:
+                break
+        return r
 
     def delivery_report(self, count):
         rc, reports = self.kafka.delivery_report(self.handle, count)
