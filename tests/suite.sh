@@ -33,5 +33,70 @@ count=$(kcat -q -b "$mock_addr" -t shared -C -e -o beginning | wc -l)
 kill "$mock_pid"; wait "$mock_pid"
 echo "kcat produced and consumed 3 messages through build/mock_broker at $mock_addr"
 
+step "C: admin examples: topics and metadata agree with kcat -L, group_lag with Kafka's own tool"
+fail() { echo "$*" >&2; exit 1; }
+# Topic metadata and group membership settle asynchronously: poll (30 s at most).
+eventually() { for _ in $(seq 150); do "$@" && return 0; sleep 0.2; done; "$@"; }
+ex="c-examples-$$"
+build/topics --create "$ex-a" --partitions 3 | grep -qx "Created topic $ex-a\." || fail "topics --create $ex-a"
+build/topics "$KAFKA_BOOTSTRAP" --create "$ex-b" --config retention.ms=3600000 >/dev/null
+out=$(build/topics --create "$ex-a" 2>&1) && fail "creating $ex-a twice succeeded"
+[[ $out == "$ex-a: "*"already exists"* ]] || fail "creating $ex-a twice: $out"
+out=$(build/topics --create "$ex-c" --partitions 0 2>&1) && fail "0 partitions accepted"
+[[ $out == "$ex-c: "* ]] || fail "0 partitions: $out"
+build/topics --alter "$ex-b" --partitions 2 >/dev/null
+
+# --list prints "name N partitions"; kcat -L prints 'topic "name" with N partitions:'.
+ours() { build/topics --list | awk '{print $1, $2}' | sort; }
+kcats() { kcat -L -b "$KAFKA_BOOTSTRAP" | sed -n 's/^  topic "\(.*\)" with \([0-9]*\) partitions:.*/\1 \2/p' | sort; }
+listed() { ours | grep -qx "$ex-b 2" && [ "$(ours)" = "$(kcats)" ]; }
+eventually listed || { diff <(ours) <(kcats) >&2; fail "topics --list differs from kcat -L"; }
+ours | grep -qx "$ex-a 3" || fail "$ex-a is not listed with 3 partitions"
+
+described=$(build/topics --describe "$ex-b")
+grep -q "Configs: retention.ms=3600000" <<<"$described" || fail "describe: no config: $described"
+[ "$(grep -c $'^\tTopic: '"$ex-b"$'\tPartition: [01]\tLeader: [0-9]' <<<"$described")" = 2 ] ||
+  fail "describe: not 2 partitions with leaders: $described"
+
+# metadata prints what kcat -L prints: every broker and topic line, every partition line of a topic.
+heads() { grep -E '^  (broker|topic) ' | sort; }
+build/metadata | grep -qx "  topic \"$ex-a\" with 3 partitions:" || fail "metadata does not show $ex-a"
+[ "$(build/metadata | heads)" = "$(kcat -L -b "$KAFKA_BOOTSTRAP" | heads)" ] ||
+  { diff <(build/metadata | heads) <(kcat -L -b "$KAFKA_BOOTSTRAP" | heads) >&2; fail "metadata differs from kcat -L"; }
+[ "$(build/metadata "$KAFKA_BOOTSTRAP" "$ex-a" | tail -n +2 | sort)" = \
+  "$(kcat -L -b "$KAFKA_BOOTSTRAP" -t "$ex-a" | tail -n +2 | sort)" ] || fail "metadata of $ex-a differs from kcat -L -t"
+
+# Lag of a group that read 4 of 10 messages and left; then a live member.
+seq 10 | kcat -q -b "$KAFKA_BOOTSTRAP" -t "$ex-a" -p 0 -P
+kcat -q -b "$KAFKA_BOOTSTRAP" -G "$ex-group" -X auto.offset.reset=earliest -c 4 "$ex-a" >/dev/null
+row=$(build/group_lag "$ex-group" | awk -v t="$ex-a" '$2 == t && $3 == 0 {$1 = $1; print}')
+[ "$row" = "$ex-group $ex-a 0 4 10 6 - - -" ] || fail "group_lag row: '$row'"
+tests/broker/broker.sh fetch
+kafka_tool() {
+  java -cp "tests/broker/.cache/lib/*" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+    --bootstrap-server "$KAFKA_BOOTSTRAP" --describe --offsets --group "$1" 2>/dev/null | rows "$1"
+}
+rows() { awk -v g="$1" '$1 == g {$1 = $1; print}' | sort; }
+[ "$(build/group_lag "$ex-group" | rows "$ex-group")" = "$(kafka_tool "$ex-group")" ] ||
+  fail "group_lag differs from kafka-consumer-groups: $(kafka_tool "$ex-group")"
+# The reader stays in the group on the empty topic (nothing to commit, so the rows hold still);
+# timeout ends it should this script stop first.
+timeout 120 kcat -q -b "$KAFKA_BOOTSTRAP" -G "$ex-live" -X client.id=lag-reader "$ex-b" >/dev/null &
+reader=$!
+owned() { [ "$(build/group_lag "$ex-live" | awk '$9 == "lag-reader"' | wc -l)" = 2 ]; }
+eventually owned || fail "group_lag never showed lag-reader owning $ex-b's 2 partitions"
+[ "$(build/group_lag "$ex-live" | rows "$ex-live")" = "$(kafka_tool "$ex-live")" ] ||
+  fail "group_lag with a member differs from kafka-consumer-groups: $(kafka_tool "$ex-live")"
+kill "$reader"; wait "$reader" || true
+
+out=$(build/topics --delete "$ex-b" "$ex-missing" 2>&1) && fail "deleting a missing topic succeeded"
+grep -qx "Deleted topic $ex-b\." <<<"$out" && grep -q "^$ex-missing: " <<<"$out" || fail "delete: $out"
+gone() { ! kcats | grep -q "^$ex-b "; }
+eventually gone || fail "$ex-b still listed by kcat -L after --delete"
+env -u KAFKA_BOOTSTRAP build/topics --describe example 2>/dev/null | grep -q $'^Topic: example\tPartitionCount: 3' ||
+  fail "topics on the embedded mock cluster"
+env -u KAFKA_BOOTSTRAP build/metadata 2>/dev/null | grep -q '^ 3 brokers:' || fail "metadata on the embedded mock cluster"
+echo "topics, metadata and group_lag agree with kcat -L and kafka-consumer-groups"
+
 step "Python: APL ⎕NA harness, Python binding, interoperability"
 python3 -m pytest -q tests/apl tests/python
