@@ -69,7 +69,7 @@
 // that these agree with it.
 #define KAFKA_VERSION_MAJOR 0
 
-#define KAFKA_VERSION_MINOR 1
+#define KAFKA_VERSION_MINOR 2
 
 #define KAFKA_VERSION_PATCH 0
 
@@ -115,6 +115,75 @@ int DescribeConfigs(void *kafka, const char *restype, const char *name, int32_t 
 // all others as they are: each line of `config` (LF-separated) is
 // `key=value` to set, or `key` alone to return it to its default.
 int AlterConfigs(void *kafka, const char *restype, const char *name, const char *config, int32_t timeout_ms, char *errtxt, int *plen);
+
+// Enqueues `count` messages in one call. `topics`: one name for all, or
+// one per message (LF-separated). `payloads` holds the values back to back,
+// `paylens[i]` the length of message i's (-1: null value). `keys`/`keylens`
+// likewise; `keylens` NULL: no keys. `partitions` holds `npartitions`
+// entries: 0 (the partitioner chooses by key), 1 (for every message) or
+// `count`. `timestamps` (NULL, or 0 for a message: now) in ms since the
+// epoch. Headers (`hcounts` NULL: none): `hcounts[i]` headers for message
+// i, their names and values back to back in `hdata`, and in `hlens` two
+// lengths per header, name then value (-1: null value).
+//
+// Writes per message an id (`msgids`; 0 when not enqueued), carried by
+// its delivery report, and a status (`statuses`; 0 enqueued). Returns 0
+// when all were enqueued; else the first refusal's status (e.g. -184
+// queue full even after serving reports: collect reports and retry
+// exactly the messages whose status is not 0), with a text. Bad arrays:
+// `KAFKA_ERR_INVALID_ARGUMENT` and nothing enqueued.
+int ProduceBatch(void *prod, const char *topics, int32_t count, const char *payloads, const int32_t *paylens, const char *keys, const int32_t *keylens, const int32_t *partitions, int32_t npartitions, const int64_t *timestamps, const int32_t *hcounts, const char *hdata, const int32_t *hlens, uint64_t *msgids, int32_t *statuses, char *errtxt, int *plen);
+
+// `Produce` with a timestamp and headers. `paylen` and `keylen` of -1 mean
+// a null value and no key (distinct from an empty one, length 0).
+// `timestamp`: ms since the epoch, 0 for now. `nheaders` headers: names
+// and values back to back in `hdata`, two lengths per header in `hlens`
+// (name, then value; -1: null value). `*msgid` receives the message's id
+// whatever the outcome. Statuses as `Produce`.
+int ProduceWith(void *prod, const char *topic, const char *payload, int32_t paylen, const char *key, int32_t keylen, int32_t partition, int64_t timestamp, int32_t nheaders, const char *hdata, const int32_t *hlens, uint64_t *msgid, char *errtxt, int *plen);
+
+// Consumes up to `*count` messages (its capacity on entry), waiting up to
+// `timeout_ms` for the first and then taking only what is ready, into
+// columns: `topics` lists the distinct topic names once (LF-separated;
+// capacity `*topicslen`) and `topicidx[i]` is message i's, from 0;
+// `partitions`, `offsets`, `timestamps` (ms since the epoch) and `tstypes`
+// (0 none, 1 create time, 2 log-append time) per message; payloads back to
+// back in `payloads` (capacity `*payloadslen`) with `paylens[i]` (-1:
+// null); keys likewise; headers as `hcounts[i]` per message, names and
+// values back to back in `hdata` (capacity `*hdatalen`) and two lengths
+// per header in `hlens` (capacity `*nhlens` entries; name, then value, -1:
+// null). Any per-message array may be NULL when not wanted; every
+// capacity that is given is respected.
+//
+// On return `*count` and the capacities hold what was written. Status 0,
+// with `*count` 0 when nothing arrived; fewer messages than asked when no
+// more were ready or the next did not fit (it is kept: nothing is lost or
+// reordered). `KAFKA_ERR_TOO_SMALL` when not even the first fits: the
+// capacities are set to what it needs, and it is kept. A Kafka error or
+// event (e.g. -191 partition EOF) is returned with its text when met
+// first, else kept for the next call. A message counts as consumed (its
+// offset stored for commit) only once written here.
+int ConsumeBatch(void *cons, int32_t timeout_ms, char *topics, uint32_t *topicslen, int32_t *topicidx, int32_t *partitions, int64_t *offsets, int64_t *timestamps, int32_t *tstypes, char *payloads, uint32_t *payloadslen, int32_t *paylens, char *keys, uint32_t *keyslen, int32_t *keylens, int32_t *hcounts, char *hdata, uint32_t *hdatalen, int32_t *hlens, int32_t *nhlens, int32_t *count, char *errtxt, int *plen);
+
+// `Consume` with every field: waits up to `timeout_ms`; on entry
+// `*topiclen`, `*paylen`, `*keylen`, `*hdatalen` and `*nhlens` hold
+// capacities; on return the lengths written, `*paylen` and `*keylen` -1
+// for a null value or key. Also `*timestamp` (ms since the epoch),
+// `*tstype` (0 none, 1 create time, 2 log-append time) and the headers as
+// in `ConsumeBatch` (`*nheaders` of them). Statuses: 0; 1 no message;
+// `KAFKA_ERR_TOO_SMALL` with the capacities needed set (the message is
+// kept for the next call); a Kafka error or event with its text.
+int ConsumeWith(void *cons, int32_t timeout_ms, char *topic, uint32_t *topiclen, char *payload, int32_t *paylen, char *key, int32_t *keylen, int32_t *partition, int64_t *offset, int64_t *timestamp, int32_t *tstype, int32_t *nheaders, char *hdata, uint32_t *hdatalen, int32_t *hlens, int32_t *nhlens, char *errtxt, int *plen);
+
+// Delivery reports with where each message landed: up to `*count` (its
+// capacity on entry) reports, oldest first, as message id, status (0
+// delivered, else the error: `DRMessageError` gives its text), partition,
+// offset and timestamp (ms since the epoch; -1 when unknown). The same
+// reports `DeliveryReport` serves: each is handed out once, by either.
+// Waits up to `timeout_ms` only when messages are in flight and none has
+// reported yet. `*count` is set to how many were written. Arrays other
+// than `msgids` and `statuses` may be NULL when not wanted.
+int DeliveryReports(void *prod, int32_t timeout_ms, uint64_t *msgids, int32_t *statuses, int32_t *partitions, int64_t *offsets, int64_t *timestamps, int32_t *count, char *errtxt, int *plen);
 
 // Creates a Kafka client handle in `*kafka`. The handle is neither producer
 // nor consumer yet: it becomes a producer on its first `Produce`, a

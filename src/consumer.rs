@@ -11,6 +11,7 @@ use rdkafka_sys as rd;
 
 use crate::config::Config;
 use crate::error::{check, cstr_lossy, errstr_text, Error, Result, KAFKA_ERR_CREATE};
+use crate::messages::{message_headers, Header};
 use crate::partition_list::{PartitionList, RawList};
 use crate::producer::millis;
 
@@ -43,6 +44,75 @@ impl Message {
         // SAFETY: rkt is the message's live topic handle.
         unsafe { CStr::from_ptr(rd::rd_kafka_topic_name(self.get().rkt)) }.to_bytes()
     }
+
+    /// A Kafka error or event carried as a message becomes an `Err`.
+    fn check(&self) -> Result<()> {
+        let m = self.get();
+        if m.err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            return Ok(());
+        }
+        // SAFETY: the message is live.
+        let text = unsafe { cstr_lossy(rd::rd_kafka_message_errstr(self.0)) };
+        Err(Error::new(m.err as i32, text))
+    }
+
+    /// Every field, borrowed from the message.
+    ///
+    /// # Safety
+    /// The view must not outlive the message.
+    unsafe fn view<'a>(&self) -> Incoming<'a> {
+        let m = &*self.0;
+        let mut kind = rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        let timestamp = rd::rd_kafka_message_timestamp(self.0, &mut kind);
+        Incoming {
+            topic: CStr::from_ptr(rd::rd_kafka_topic_name(m.rkt)).to_bytes(),
+            partition: m.partition,
+            offset: m.offset,
+            timestamp,
+            timestamp_type: kind as i32,
+            payload: (!m.payload.is_null()).then(|| bytes(m.payload as *const u8, m.len)),
+            key: (!m.key.is_null()).then(|| bytes(m.key as *const u8, m.key_len)),
+            headers: message_headers(self.0),
+        }
+    }
+}
+
+/// A consumed message as a batch sink sees it. `payload` and `key` are
+/// `None` when null (distinct from empty).
+pub struct Incoming<'a> {
+    pub topic: &'a [u8],
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp: i64,
+    /// 0 not available, 1 create time (the producer's), 2 log-append time.
+    pub timestamp_type: i32,
+    pub payload: Option<&'a [u8]>,
+    pub key: Option<&'a [u8]>,
+    pub headers: Vec<Header<'a>>,
+}
+
+/// Where a batch goes; `push` refuses a message that does not fit and
+/// says the capacities that would have held it.
+pub trait Sink {
+    fn push(&mut self, message: &Incoming<'_>) -> std::result::Result<(), Needed>;
+}
+
+/// Capacities that would hold one more message (bytes, or entries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Needed {
+    pub topics: usize,
+    pub payloads: usize,
+    pub keys: usize,
+    pub header_data: usize,
+    pub header_lengths: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    /// This many messages went into the sink (0: none arrived).
+    Messages(usize),
+    /// The first message did not fit: it is kept; these would hold it.
+    TooSmall(Needed),
 }
 
 impl Drop for Message {
@@ -95,6 +165,11 @@ pub struct Consumer {
     /// Whether the application set `group.id`: only then may it subscribe
     /// or commit (an assign-only consumer runs under a private group name).
     has_group: bool,
+    /// Whether this library stores offsets as messages reach the caller:
+    /// librdkafka would store them as they leave its queue, which counts a
+    /// message kept for a too-small buffer as consumed. Off when the
+    /// application stores offsets itself (`enable.auto.offset.store=false`).
+    store_on_handout: bool,
 }
 
 // SAFETY: rd_kafka_t is thread-safe for poll/commit/committed; `kept` is
@@ -109,8 +184,21 @@ impl Consumer {
     /// partitions itself and never commits.
     pub fn new(config: &Config) -> Result<Self> {
         let has_group = config.get("group.id").is_some_and(|g| !g.is_empty());
+        let store_on_handout = config.get("enable.auto.offset.store").as_deref() != Some("false");
         let conf = config.duplicate_raw();
         let mut errstr = [0 as libc::c_char; 512];
+        if store_on_handout {
+            // SAFETY: conf is our fresh copy; both strings are NUL-terminated.
+            unsafe {
+                rd::rd_kafka_conf_set(
+                    conf,
+                    c"enable.auto.offset.store".as_ptr(),
+                    c"false".as_ptr(),
+                    errstr.as_mut_ptr(),
+                    errstr.len(),
+                )
+            };
+        }
         if !has_group {
             let group = private_group_name();
             for (key, value) in [(c"group.id", group.as_c_str()), (c"enable.auto.commit", c"false")] {
@@ -127,7 +215,13 @@ impl Consumer {
             unsafe { rd::rd_kafka_conf_destroy(conf) };
             return Err(Error::new(KAFKA_ERR_CREATE, format!("cannot create consumer: {}", errstr_text(&errstr))));
         }
-        let consumer = Consumer { rk, kept: Mutex::new(VecDeque::new()), any_kept: AtomicBool::new(false), has_group };
+        let consumer = Consumer {
+            rk,
+            kept: Mutex::new(VecDeque::new()),
+            any_kept: AtomicBool::new(false),
+            has_group,
+            store_on_handout,
+        };
         // SAFETY: rk is live. Routes all events to the consumer queue.
         check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
         Ok(consumer)
@@ -163,39 +257,94 @@ impl Consumer {
     /// Waits up to `wait` for the next message and copies it into `buffers`.
     /// Kafka errors and events (partition EOF, ...) come back as `Err`.
     pub fn consume(&self, wait: Duration, buffers: Buffers<'_>) -> Result<Consumed> {
-        let kept = if self.any_kept.load(Ordering::Acquire) { self.take_kept() } else { None };
-        let message = match kept {
-            Some(m) => m,
-            None => {
-                // SAFETY: rk is live; the returned message is ours.
-                let raw = unsafe { rd::rd_kafka_consumer_poll(self.rk, millis(wait)) };
-                if raw.is_null() {
-                    return Ok(Consumed::Nothing);
-                }
-                Message(raw)
-            }
+        let Some(message) = self.next_message(wait) else {
+            return Ok(Consumed::Nothing);
         };
+        message.check()?;
         let m = message.get();
-        if m.err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            // SAFETY: message is live.
-            let text = unsafe { cstr_lossy(rd::rd_kafka_message_errstr(message.0)) };
-            return Err(Error::new(m.err as i32, text));
-        }
         let (topic, payload, key) = (message.topic(), message.payload(), message.key());
         let needed = Lengths { topic: topic.len(), payload: payload.len(), key: key.len() };
         if needed.topic > buffers.topic.len()
             || needed.payload > buffers.payload.len()
             || needed.key > buffers.key.len()
         {
-            let mut kept = self.kept.lock();
-            kept.push_front(message);
-            self.any_kept.store(true, Ordering::Release);
+            self.keep(message);
             return Ok(Consumed::TooSmall { needed });
         }
         copy_terminated(buffers.topic, topic);
         copy_terminated(buffers.payload, payload);
         copy_terminated(buffers.key, key);
+        self.handed_out(&message);
         Ok(Consumed::Message { lengths: needed, partition: m.partition, offset: m.offset })
+    }
+
+    /// Up to `max` messages into `sink`: waits up to `wait` for the first,
+    /// then takes only what is ready. A message that does not fit, and an
+    /// error met after the first message, are kept for the next call, so
+    /// nothing is lost or reordered; an error met first is returned.
+    pub fn consume_batch(&self, max: usize, wait: Duration, sink: &mut dyn Sink) -> Result<Batch> {
+        let mut count = 0;
+        while count < max {
+            let Some(message) = self.next_message(if count == 0 { wait } else { Duration::ZERO }) else {
+                break;
+            };
+            if let Err(error) = message.check() {
+                if count == 0 {
+                    return Err(error);
+                }
+                self.keep(message);
+                break;
+            }
+            // SAFETY: the message is live while the view is used.
+            let view = unsafe { message.view() };
+            if let Err(needed) = sink.push(&view) {
+                self.keep(message);
+                if count == 0 {
+                    return Ok(Batch::TooSmall(needed));
+                }
+                break;
+            }
+            self.handed_out(&message);
+            count += 1;
+        }
+        Ok(Batch::Messages(count))
+    }
+
+    /// A kept message first, else the next one from librdkafka.
+    fn next_message(&self, wait: Duration) -> Option<Message> {
+        if self.any_kept.load(Ordering::Acquire) {
+            if let Some(m) = self.take_kept() {
+                return Some(m);
+            }
+        }
+        // SAFETY: rk is live; the returned message is ours.
+        let raw = unsafe { rd::rd_kafka_consumer_poll(self.rk, millis(wait)) };
+        // Built only when non-null: a Message destroys what it holds.
+        if raw.is_null() {
+            None
+        } else {
+            Some(Message(raw))
+        }
+    }
+
+    /// Keeps a message for the next call, ahead of everything else.
+    fn keep(&self, message: Message) {
+        let mut kept = self.kept.lock();
+        kept.push_front(message);
+        self.any_kept.store(true, Ordering::Release);
+    }
+
+    /// The caller has the message: its offset now counts as consumed.
+    fn handed_out(&self, message: &Message) {
+        if self.store_on_handout {
+            // SAFETY: the message is live. A partition revoked meanwhile
+            // refuses the store, which is right: it is no longer ours.
+            let error = unsafe { rd::rd_kafka_offset_store_message(message.0) };
+            if !error.is_null() {
+                // SAFETY: ours to destroy.
+                unsafe { rd::rd_kafka_error_destroy(error) };
+            }
+        }
     }
 
     /// Drops kept messages that `stale` says the caller must no longer

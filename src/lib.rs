@@ -7,6 +7,7 @@
 //! hold the Kafka logic.
 
 pub mod admin;
+pub mod batch;
 pub mod client;
 pub mod config;
 pub mod connection;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod ffi;
 pub mod groups;
 pub mod json;
+pub mod messages;
 pub mod metadata;
 pub mod mock_cluster;
 pub mod partition_list;

@@ -22,6 +22,7 @@ use rdkafka_sys as rd;
 
 use crate::config::Config;
 use crate::error::{errstr_text, Error, Result, KAFKA_ERR_CREATE};
+use crate::messages::{raw_headers, Outgoing};
 
 /// Message ids are unique per loaded library, across all producers.
 static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
@@ -39,6 +40,12 @@ pub struct Report {
     pub message_id: u64,
     /// 0 when delivered, else librdkafka's error code.
     pub status: i32,
+    /// Where the message went: -1 and -1001 when that is not known.
+    pub partition: i32,
+    pub offset: i64,
+    /// Milliseconds since the epoch (the producer's or the broker's, as the
+    /// topic's `message.timestamp.type` says); -1 when not known.
+    pub timestamp: i64,
 }
 
 thread_local! {
@@ -72,8 +79,16 @@ unsafe extern "C" fn on_delivery(
     // No panic may unwind into librdkafka's C frames.
     let _ = std::panic::catch_unwind(|| {
         // SAFETY: message is valid for the callback's duration.
+        let mut kind = rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        let timestamp = rd::rd_kafka_message_timestamp(message, &mut kind);
         let message = &*message;
-        let report = Report { message_id: message._private as u64, status: message.err as i32 };
+        let report = Report {
+            message_id: message._private as u64,
+            status: message.err as i32,
+            partition: message.partition,
+            offset: message.offset,
+            timestamp,
+        };
         STAGED.with(|staged| staged.borrow_mut().push(report));
     });
 }
@@ -113,17 +128,39 @@ impl Producer {
         key: Option<&[u8]>,
         partition: i32,
     ) -> (u64, Result<()>) {
+        self.produce_message(&Outgoing { topic, payload, key, partition, timestamp: 0, headers: &[] })
+    }
+
+    /// Enqueues one message with everything it may carry (all copied).
+    pub fn produce_message(&self, m: &Outgoing<'_>) -> (u64, Result<()>) {
         use rd::rd_kafka_vtype_t::*;
         let message_id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
+        let blank = vu(RD_KAFKA_VTYPE_END, rd::rd_kafka_vu_s__bindgen_ty_1 { i: 0 });
         let mut args = [
-            vu(RD_KAFKA_VTYPE_TOPIC, rd::rd_kafka_vu_s__bindgen_ty_1 { cstr: topic.as_ptr() }),
-            vu(RD_KAFKA_VTYPE_PARTITION, rd::rd_kafka_vu_s__bindgen_ty_1 { i32_: partition }),
+            vu(RD_KAFKA_VTYPE_TOPIC, rd::rd_kafka_vu_s__bindgen_ty_1 { cstr: m.topic.as_ptr() }),
+            vu(RD_KAFKA_VTYPE_PARTITION, rd::rd_kafka_vu_s__bindgen_ty_1 { i32_: m.partition }),
             vu(RD_KAFKA_VTYPE_MSGFLAGS, rd::rd_kafka_vu_s__bindgen_ty_1 { i: rd::RD_KAFKA_MSG_F_COPY }),
             vu(RD_KAFKA_VTYPE_OPAQUE, rd::rd_kafka_vu_s__bindgen_ty_1 { ptr: message_id as usize as *mut c_void }),
-            vu(RD_KAFKA_VTYPE_VALUE, memory(payload)),
-            vu(RD_KAFKA_VTYPE_KEY, memory(key)),
+            vu(RD_KAFKA_VTYPE_VALUE, memory(m.payload)),
+            blank,
+            blank,
+            blank,
         ];
-        let count = if key.is_some() { args.len() } else { args.len() - 1 };
+        let mut count = 5;
+        if m.key.is_some() {
+            args[count] = vu(RD_KAFKA_VTYPE_KEY, memory(m.key));
+            count += 1;
+        }
+        if m.timestamp != 0 {
+            args[count] = vu(RD_KAFKA_VTYPE_TIMESTAMP, rd::rd_kafka_vu_s__bindgen_ty_1 { i64_: m.timestamp });
+            count += 1;
+        }
+        // librdkafka owns the headers once the message is enqueued.
+        let headers = if m.headers.is_empty() { std::ptr::null_mut() } else { raw_headers(m.headers) };
+        if !headers.is_null() {
+            args[count] = vu(RD_KAFKA_VTYPE_HEADERS, rd::rd_kafka_vu_s__bindgen_ty_1 { headers });
+            count += 1;
+        }
         // Counted before the enqueue, so its report can never come first.
         let enqueued = self.enqueued.fetch_add(1, Ordering::Relaxed);
         // SAFETY: rk is live; args holds `count` initialised entries whose
@@ -135,17 +172,21 @@ impl Producer {
             }
             return (message_id, Ok(()));
         }
+        if !headers.is_null() {
+            // SAFETY: not enqueued, so the headers are still ours.
+            unsafe { rd::rd_kafka_headers_destroy(headers) };
+        }
         self.enqueued.fetch_sub(1, Ordering::Relaxed);
         self.serve(Duration::ZERO);
         // SAFETY: error is ours to destroy.
         (message_id, Err(unsafe { Error::from_rd_error(error) }))
     }
 
-    /// Moves up to `ids.len()` reports, oldest first, into `ids`/`statuses`
-    /// and returns how many. Returns at once when reports are ready or
-    /// nothing is in flight; otherwise waits up to `wait` for the first one.
-    pub fn take_reports(&self, ids: &mut [u64], statuses: &mut [i32], wait: Duration) -> usize {
-        let capacity = ids.len().min(statuses.len());
+    /// Hands up to `capacity` reports, oldest first, to `sink` (with their
+    /// position) and returns how many. Returns at once when reports are
+    /// ready or nothing is in flight; otherwise waits up to `wait` for the
+    /// first one.
+    pub fn take_reports(&self, capacity: usize, wait: Duration, mut sink: impl FnMut(usize, &Report)) -> usize {
         self.serve(Duration::ZERO);
         if capacity > 0 && self.reports.lock().is_empty() {
             let deadline = Instant::now() + wait;
@@ -160,8 +201,7 @@ impl Producer {
         let mut reports = self.reports.lock();
         let count = capacity.min(reports.len());
         for (i, report) in reports.drain(..count).enumerate() {
-            ids[i] = report.message_id;
-            statuses[i] = report.status;
+            sink(i, &report);
         }
         count
     }

@@ -76,6 +76,18 @@ pub const EXPORTS: &[Export] = &[
     added("DescribeGroup", "P <0T1 I4 >0T1 =I4 >0T1 =I4"),
     added("DeleteGroup", "P <0T1 I4 >0T1 =I4"),
     added("GroupLag", "P <0T1 I4 >0T1 =I4 >0T1 =I4"),
+    // Batches, headers, timestamps; byte fields packed with lengths (-1 null).
+    added("ProduceBatch", "P <0T1 I4 <T1[] <I4[] <T1[] <I4[] <I4[] I4 <I8[] <I4[] <T1[] <I4[] >U8[] >I4[] >0T1 =I4"),
+    added("ProduceWith", "P <0T1 <T1[] I4 <T1[] I4 I4 I8 I4 <T1[] <I4[] >U8 >0T1 =I4"),
+    added(
+        "ConsumeBatch",
+        "P I4 >0T1 =U4 >I4[] >I4[] >I8[] >I8[] >I4[] >T1[] =U4 >I4[] >T1[] =U4 >I4[] >I4[] >T1[] =U4 >I4[] =I4 =I4 >0T1 =I4",
+    ),
+    added(
+        "ConsumeWith",
+        "P I4 >0T1 =U4 >T1[] =I4 >T1[] =I4 >I4 >I8 >I8 >I4 >I4 >T1[] =U4 >I4[] =I4 >0T1 =I4",
+    ),
+    added("DeliveryReports", "P I4 >U8[] >I4[] >I4[] >I8[] >I8[] =I4 >0T1 =I4"),
     // Status codes by name.
     added("ErrorName", "I4 >0T1 =I4"),
     added("ErrorCodes", ">0T1 =I4 >0T1 =I4"),
@@ -121,7 +133,7 @@ pub unsafe extern "C" fn Version(version: *mut c_char, len: c_int) -> c_int {
 /// C's preprocessor. Cargo.toml's version is the one source; a test checks
 /// that these agree with it.
 pub const KAFKA_VERSION_MAJOR: i32 = 0;
-pub const KAFKA_VERSION_MINOR: i32 = 1;
+pub const KAFKA_VERSION_MINOR: i32 = 2;
 pub const KAFKA_VERSION_PATCH: i32 = 0;
 
 /// Writes this library's version string (e.g. "0.2.0", the same as

@@ -17,6 +17,7 @@ use crate::error::{Error, Result, KAFKA_ERR_INTERNAL};
 
 pub mod admin;
 mod arrays;
+pub mod batch;
 pub mod config;
 pub mod consumer;
 pub mod consumer_control;

@@ -8,6 +8,7 @@ use libc::{c_char, c_int, c_ulonglong, c_void};
 use super::{guard, input_bytes, input_str, output_array, required, set_optional, ErrorText};
 use crate::client::Client;
 use crate::error::{describe_code, Error};
+use crate::producer::Report;
 use crate::registry;
 
 /// The longest `DeliveryReport` waits when messages are in flight and none
@@ -107,19 +108,29 @@ fn take_reports(
         let capacity = *length as usize;
         let ids = output_array(msgid.cast::<u64>(), capacity, "msgid")?;
         let statuses = output_array(err, capacity, "err")?;
-        let served =
-            client.existing_producer()?.map(|p| (p.take_reports(ids, statuses, Duration::ZERO), p.in_flight()));
+        let served = client
+            .existing_producer()?
+            .map(|p| (p.take_reports(capacity, Duration::ZERO, pairs(ids, statuses)), p.in_flight()));
         Ok((served, length, ids, statuses))
     })??;
     *length = match served {
         Some((0, in_flight)) if in_flight > 0 && !ids.is_empty() && !wait.is_zero() => {
             let client = registry::get::<Client>(prod)?;
-            client.existing_producer()?.map_or(0, |p| p.take_reports(ids, statuses, wait)) as c_int
+            let capacity = ids.len();
+            client.existing_producer()?.map_or(0, |p| p.take_reports(capacity, wait, pairs(ids, statuses))) as c_int
         }
         Some((count, _)) => count as c_int,
         None => 0,
     };
     Ok(0)
+}
+
+/// Dyalog's report: (message id, status) pairs.
+fn pairs<'a>(ids: &'a mut [u64], statuses: &'a mut [i32]) -> impl FnMut(usize, &Report) + 'a {
+    move |i, r| {
+        ids[i] = r.message_id;
+        statuses[i] = r.status;
+    }
 }
 
 /// Writes the human text for the status `*err` (a librdkafka error code or
