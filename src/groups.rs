@@ -185,6 +185,11 @@ impl Group {
 }
 
 pub fn delete_group(conn: Connection<'_>, group: &str, timeout: Duration) -> Result<()> {
+    // librdkafka 2.12 leaves a queue reference wrong when a broker refuses
+    // DeleteGroups as unsupported (the mock cluster does), and the client
+    // then aborts when destroyed. Every Kafka broker with a controller has
+    // supported it since 1.1, so ask only such a cluster.
+    crate::metadata::require_controller(conn, timeout)?;
     let name = c_string(group);
     // SAFETY: the name is NUL-terminated; the request is ours until destroyed.
     let mut request = [unsafe { rd::rd_kafka_DeleteGroup_new(name.as_ptr()) }];

@@ -315,8 +315,6 @@ def delete_group_child(lib):
     na.DestroyMockCluster(mock)
 
 
-@pytest.mark.xfail(reason="library bug: after DeleteGroup is refused by the mock cluster (-165), releasing the "
-                          "handle aborts in rd_kafka_q_destroy0 (queue refcount)", strict=False)
 def test_delete_group_refused_then_release(lib_path):
     proc, lines = run_child("delete_group_child", lib_path, timeout=60)
     assert proc.returncode == 0, f"the child died with status {proc.returncode}:\n{proc.stderr[-2000:]}"
