@@ -21,7 +21,7 @@ DYALOG = {
 #: C type in the header -> the ⎕NA argument types that marshal it faithfully
 #: (width, signedness and direction).
 COMPATIBLE = {
-    "const char*": {"<0T1"},
+    "const char*": {"<0T1", "<T1[]"},  # <T1[]: bytes with their length elsewhere
     "char*": {">0T1", ">T1[]"},
     "void*": {"P"},
     "void**": {">P"},
