@@ -284,6 +284,9 @@ static void test_consumer_control(void)
               (long long)offsets[i]);
 
     len = sizeof err;
+    rc = Seek(c, "other-topic", 0, 3, err, &len);
+    CHECK(rc == KAFKA_ERR_STATE && len > 0, "Seek of an unassigned partition: %d", rc);
+    len = sizeof err;
     rc = Seek(c, "cc-topic", 0, 3, err, &len);
     CHECK(rc == 0, "Seek back to 3: %d %.*s", rc, len, err);
     rc = consume_next(c, payload, &partition, &offset);
@@ -294,8 +297,8 @@ static void test_consumer_control(void)
     CHECK(offset == 9, "re-read up to offset %lld", (long long)offset);
 
     len = sizeof err;
-    rc = Pause(c, NULL, NULL, 0, err, &len);
-    CHECK(rc == 0, "Pause everything: %d %.*s", rc, len, err);
+    rc = Pause(c, "cc-topic", &every, 1, err, &len);
+    CHECK(rc == 0, "Pause every partition of cc-topic: %d %.*s", rc, len, err);
     produce_to_partition0("cc-topic", 10, 12);
     int64_t low = -1, high = -1;
     len = sizeof err;
@@ -321,6 +324,40 @@ static void test_consumer_control(void)
     rc = Assignment(c, topics, &topicslen, partitions, offsets, errors, &count, err, &len);
     CHECK(rc == 0 && count == 0, "Assignment after unassign: %d, %d entries", rc, count);
     CHECK(UninitConsumer(c) == 0, "UninitConsumer of an assign-only consumer");
+}
+
+/* Subscription and Unsubscribe of a group consumer; Assignment of a client that is no consumer. */
+static void test_subscription(void)
+{
+    char err[256], topics[64];
+    int len = sizeof err;
+    uint32_t topicslen = sizeof topics;
+    int32_t partitions[1], errors[1], count = 1;
+    int64_t offsets[1];
+    void *c = new_client("sub-group");
+    int rc = Assignment(c, topics, &topicslen, partitions, offsets, errors, &count, err, &len);
+    CHECK(rc == 0 && count == 0, "Assignment before subscribing: %d, %d entries", rc, count);
+    void *list = NULL;
+    NewTopicPartitionList(&list);
+    SetTopicPartitionList(list, "c-topic", 0);
+    len = sizeof err;
+    CHECK(SubscribeConsumerTPList(c, list, err, &len) == 0, "subscribe: %.*s", len, err);
+    topicslen = 2, count = 1;
+    len = sizeof err;
+    rc = Subscription(c, topics, &topicslen, &count, err, &len);
+    CHECK(rc == KAFKA_ERR_TOO_SMALL && topicslen >= 7, "Subscription into 2 bytes: %d, needs %u", rc, topicslen);
+    topicslen = sizeof topics, count = 1;
+    len = sizeof err;
+    rc = Subscription(c, topics, &topicslen, &count, err, &len);
+    CHECK(rc == 0 && count == 1 && topicslen == 7 && strcmp(topics, "c-topic") == 0, "Subscription %d: %d %.*s", rc,
+          count, (int)topicslen, topics);
+    len = sizeof err;
+    CHECK(Unsubscribe(c, err, &len) == 0, "Unsubscribe: %.*s", len, err);
+    topicslen = sizeof topics, count = 1;
+    len = sizeof err;
+    rc = Subscription(c, topics, &topicslen, &count, err, &len);
+    CHECK(rc == 0 && count == 0, "Subscription after Unsubscribe: %d, %d topics", rc, count);
+    CHECK(UninitConsumer(c) == 0, "UninitConsumer");
 }
 
 /* Calls every export of issue 8 on `h` with valid arguments: each must give `want` and a text. */
@@ -500,6 +537,7 @@ int main(void)
     test_consume_commit();
     test_bad_input();
     test_consumer_control();
+    test_subscription();
     test_bad_handles_issue8();
     test_bad_arguments_issue8();
     test_admin_results();
