@@ -4,8 +4,11 @@ metadata, groups and the lag table. The admin API needs a real broker
 ($KAFKA_BOOTSTRAP); on the mock cluster, which has none, each call must
 fail at once with a status and a sentence saying so."""
 
+import shutil
+import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -256,3 +259,53 @@ def test_json_answers_grow_on_too_small(kafka, admin, cluster, monkeypatch):
         assert [rc for n, rc in calls if n == name][:2] == [-304, 0], calls
     if cluster.real:
         assert admin.list_groups()[0] == 0
+
+
+JARS = Path(__file__).resolve().parents[1] / "broker" / ".cache" / "lib"
+
+
+def consumer_groups_tool(bootstrap, group):
+    """Kafka's own kafka-consumer-groups --describe, as rows of words."""
+    opts = ["-Xms32m", "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+            "-Djava.net.preferIPv4Stack=true"]
+    proc = subprocess.run(
+        ["java", *opts, "-cp", f"{JARS}/*", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+         "--bootstrap-server", bootstrap, "--describe", "--group", group],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line.split() for line in proc.stdout.splitlines() if line.strip()]
+    start = next(i for i, r in enumerate(rows) if r[:2] == ["GROUP", "TOPIC"])
+    return rows[start:]
+
+
+def test_lag_table_is_kafka_consumer_groups_table(kafka, admin, cluster, real):
+    """Admin.lag shows what Kafka's own tool shows for the same group at the
+    same moment: the same header, and row for row the same words."""
+    if not JARS.is_dir() or not shutil.which("java"):
+        pytest.skip("Kafka's jars (tests/broker/broker.sh fetch) and java are needed")
+    topic, group = fresh("apl-cli"), fresh("apl-cli-group")
+    assert admin.create_topics(topic, 3, 1)[0] == 0
+    eventually(lambda: topic in admin.list_topics()[1], "created")
+    producer = Producer(kafka, [("bootstrap.servers", cluster.bootstrap)])
+    for i in range(15):
+        assert producer.produce(topic, f"m{i}", "", i % 3)[0] == 0
+    assert producer.flush(30000) == [0, []]
+    assert producer.close() == 0
+    consumer = Consumer(kafka, [("bootstrap.servers", cluster.bootstrap), ("group.id", group),
+                                ("client.id", "apl-cli-client"), ("enable.auto.commit", "false"),
+                                ("auto.offset.reset", "earliest")])
+    assert consumer.subscribe(topic)[0] == 0
+    n, deadline = 0, time.monotonic() + PATIENCE
+    while n < 7:
+        assert time.monotonic() < deadline, "no messages"
+        n += consumer.consume()[0] == 0
+    assert consumer.commit() == 0
+    # nothing moves from here on: both views describe the same moment
+    rc, table = admin.lag(group)
+    assert rc == 0, admin.LastError
+    tool = consumer_groups_tool(cluster.bootstrap, group)
+    assert table[0] == tool[0]
+    ours = sorted([str(x) for x in row] for row in table[1:])
+    assert ours == sorted(tool[1:]), f"\nours: {ours}\ntool: {sorted(tool[1:])}"
+    assert consumer.close() == 0
+    assert admin.delete_topics(topic)[0] == 0
