@@ -5,6 +5,11 @@
 #   make test     every test (installs what it needs; starts a real broker)
 #   make header   regenerate include/kafka.h
 #   make bench    benchmarks (see bench/)
+#   make install  the library (with its soname links and Dyalog's kafka.so
+#                 name), header, pkg-config file, APL package, C examples and
+#                 docs under PREFIX (/usr/local); DESTDIR for packagers
+#   make uninstall
+#   make dist     kafka-VERSION-linux-x86_64.tar.gz in build/
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -12,12 +17,23 @@ WARN    := -std=c11 -Wall -Wextra -Werror -pedantic
 BUILD   := build
 LIB     := $(BUILD)/kafka.so
 CARGO_LIB := target/release/libkafka.so
+
+# Cargo.toml holds the one version; build.rs gives the library the same
+# soname: libkafka.so.MAJOR, or libkafka.so.0.MINOR before 1.0.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+MAJOR   := $(word 1,$(subst ., ,$(VERSION)))
+MINOR   := $(word 2,$(subst ., ,$(VERSION)))
+SONAME  := libkafka.so.$(if $(filter 0,$(MAJOR)),0.$(MINOR),$(MAJOR))
+REALNAME := libkafka.so.$(VERSION)
+# What we ship: debug info moved to a file of its own, linked by name.
+STRIPPED := $(BUILD)/stripped/$(REALNAME)
+DEBUGINFO := $(STRIPPED).debug
 LDLIB   := -L$(BUILD) -l:kafka.so -Wl,-rpath,'$$ORIGIN'
 # The admin examples parse the library's JSON results with cJSON.
 JSON_PROGRAMS := $(BUILD)/topics $(BUILD)/metadata $(BUILD)/group_lag
 C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker $(JSON_PROGRAMS)
 
-.PHONY: all lib demo test header check-header bench clean programs
+.PHONY: all lib demo test header check-header bench clean programs install uninstall dist
 
 all: lib programs
 
@@ -27,8 +43,11 @@ $(LIB): $(shell find src -name '*.rs') Cargo.toml
 	cargo build --release
 	@mkdir -p $(BUILD)
 	@# A new file, renamed into place: copying over the old one in place
-	@# would change the code under every process that has it loaded.
-	cp $(CARGO_LIB) $(LIB).new && mv -f $(LIB).new $(LIB)
+	@# would change the code under every process that has it loaded (a
+	@# name of its own: concurrent makes each rename their own copy).
+	cp $(CARGO_LIB) $(LIB).$$$$ && mv -f $(LIB).$$$$ $(LIB)
+	@# Programs linked here record the soname; this link resolves it.
+	ln -sf kafka.so $(BUILD)/$(SONAME)
 
 programs: $(C_PROGRAMS)
 
@@ -53,3 +72,89 @@ bench: all
 clean:
 	cargo clean
 	rm -rf $(BUILD)
+
+$(STRIPPED): $(LIB)
+	@mkdir -p $(@D)
+	objcopy --only-keep-debug --compress-debug-sections=zlib $(LIB) $(DEBUGINFO)
+	cd $(@D) && objcopy --strip-unneeded --add-gnu-debuglink=$(REALNAME).debug $(CURDIR)/$(LIB) $(REALNAME)
+	@echo "$(REALNAME): $$(stat -c %s $@) bytes stripped, $$(stat -c %s $(LIB)) built"
+
+# Install layout (GNU names; override any of them).
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DOCDIR  ?= $(DATADIR)/doc/kafka
+APLDIR  ?= $(DATADIR)/kafka/apl
+EXAMPLEDIR ?= $(DATADIR)/kafka/examples
+# The pkg-config file's prefix, and the folder APL's Init '' loads from.
+PC_PREFIX ?= $(PREFIX)
+APL_LIBRARY_FOLDER ?= $(LIBDIR)
+D := $(DESTDIR)
+EXAMPLES := demo.c mock_broker.c topics.c metadata.c group_lag.c example.h
+LICENSES := $(BUILD)/licenses
+
+# Third-party licenses of what is linked in (see packaging/licenses.sh).
+$(LICENSES): $(LIB) packaging/licenses.sh
+	rm -rf $@ && packaging/licenses.sh $@
+
+install: $(STRIPPED) $(LICENSES)
+	install -d $(D)$(LIBDIR)/.debug $(D)$(INCLUDEDIR) $(D)$(PKGCONFIGDIR) $(D)$(DOCDIR) \
+	  $(D)$(APLDIR) $(D)$(EXAMPLEDIR)/c $(D)$(EXAMPLEDIR)/python
+	install -m 755 $(STRIPPED) $(D)$(LIBDIR)/$(REALNAME)
+	install -m 644 $(DEBUGINFO) $(D)$(LIBDIR)/.debug/$(REALNAME).debug
+	ln -sf $(REALNAME) $(D)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(D)$(LIBDIR)/libkafka.so
+	@# The name Dyalog's ⎕NA loads ('kafka' + .so).
+	ln -sf $(SONAME) $(D)$(LIBDIR)/kafka.so
+	install -m 644 include/kafka.h $(D)$(INCLUDEDIR)/kafka.h
+	sed -e 's|@PREFIX@|$(PC_PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	  $(if $(filter $(PREFIX)/lib,$(LIBDIR)),,-e 's|^libdir=.*|libdir=$(LIBDIR)|') \
+	  $(if $(filter $(PREFIX)/include,$(INCLUDEDIR)),,-e 's|^includedir=.*|includedir=$(INCLUDEDIR)|') \
+	  packaging/kafka.pc.in >$(D)$(PKGCONFIGDIR)/kafka.pc
+	@# The APL package: Tatin's description beside the Link source folder.
+	rm -rf $(D)$(APLDIR)/APLSource
+	mkdir -p $(D)$(APLDIR)/APLSource
+	tar -C bindings/apl --exclude=README.md -cf - . | tar -C $(D)$(APLDIR)/APLSource -xf -
+	sed 's|@VERSION@|$(VERSION)|' packaging/apl-package.json.in >$(D)$(APLDIR)/apl-package.json
+	install -m 644 bindings/apl/README.md $(D)$(APLDIR)/README.md
+	sed "/^ folder←''/s|''|'$(APL_LIBRARY_FOLDER)'|" bindings/apl/kafka/library_folder.aplf \
+	  >$(D)$(APLDIR)/APLSource/kafka/library_folder.aplf
+	install -m 644 $(addprefix bindings/c/,$(EXAMPLES)) packaging/examples.mk $(D)$(EXAMPLEDIR)/c/
+	mv $(D)$(EXAMPLEDIR)/c/examples.mk $(D)$(EXAMPLEDIR)/c/Makefile
+	install -m 644 bindings/python/example.py $(D)$(EXAMPLEDIR)/python/
+	install -m 644 README.md LICENSE CHANGELOG.md $(LICENSES)/* $(D)$(DOCDIR)/
+
+uninstall:
+	rm -f $(D)$(LIBDIR)/$(REALNAME) $(D)$(LIBDIR)/.debug/$(REALNAME).debug $(D)$(LIBDIR)/$(SONAME) \
+	  $(D)$(LIBDIR)/libkafka.so $(D)$(LIBDIR)/kafka.so $(D)$(INCLUDEDIR)/kafka.h $(D)$(PKGCONFIGDIR)/kafka.pc
+	rm -rf $(D)$(APLDIR) $(D)$(EXAMPLEDIR) $(D)$(DOCDIR)
+	-rmdir $(D)$(LIBDIR)/.debug $(D)$(DATADIR)/kafka 2>/dev/null
+
+# The release archive: the install tree (relocatable: the pkg-config file
+# finds itself, APL's Init is given the lib folder), the Python wheel, and
+# the docs at the top. The debug info goes in an archive of its own that
+# unpacks beside it (lib/.debug), so users do not download it by default.
+DIST_NAME := kafka-$(VERSION)-linux-$(shell uname -m)
+DIST_DIR := $(BUILD)/dist/$(DIST_NAME)
+DIST := $(BUILD)/$(DIST_NAME).tar.gz
+DIST_DEBUG := $(BUILD)/$(DIST_NAME)-debug.tar.gz
+TAR := tar --sort=name --owner=0 --group=0
+
+dist: $(DIST)
+
+$(DIST): $(STRIPPED) $(LICENSES) include/kafka.h packaging/* bindings/python/*.py $(shell find bindings/apl) \
+         bindings/c/* README.md CHANGELOG.md LICENSE Makefile
+	rm -rf $(BUILD)/dist && mkdir -p $(DIST_DIR)
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DIST_DIR) PREFIX= \
+	  PC_PREFIX='$$$${pcfiledir}/../..' APL_LIBRARY_FOLDER=
+	cp README.md LICENSE CHANGELOG.md $(LICENSES)/LICENSES.librdkafka $(DIST_DIR)/
+	mkdir -p $(BUILD)/dist/python $(DIST_DIR)/python
+	cp bindings/python/kafkaso.py $(BUILD)/dist/python/
+	sed 's|@VERSION@|$(VERSION)|' packaging/pyproject.toml.in >$(BUILD)/dist/python/pyproject.toml
+	python3 -m pip wheel -q --no-deps --disable-pip-version-check -w $(DIST_DIR)/python $(BUILD)/dist/python
+	chmod 644 $(DIST_DIR)/python/*.whl
+	$(TAR) -C $(BUILD)/dist -czf $(DIST_DEBUG) $(DIST_NAME)/lib/.debug
+	$(TAR) -C $(BUILD)/dist -czf $@ --exclude=.debug $(DIST_NAME)
+	@echo "$@: $$(stat -c %s $@) bytes; debug info: $(DIST_DEBUG), $$(stat -c %s $(DIST_DEBUG)) bytes"

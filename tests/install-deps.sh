@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, skipping
-# whatever is already there: kcat, valgrind and cJSON (apt), cbindgen (cargo),
-# pytest, confluent-kafka and kafka-python (pip), and the Kafka broker jars
-# (Maven Central, cached under tests/broker/.cache).
+# whatever is already there: kcat, valgrind, cJSON, perl, pkg-config and
+# venv (apt), cbindgen (cargo), pytest, confluent-kafka and kafka-python
+# (pip), and the Kafka broker jars (Maven Central, cached under
+# tests/broker/.cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,12 @@ missing_apt=()
 command -v kcat >/dev/null || missing_apt+=(kcat)
 command -v valgrind >/dev/null || missing_apt+=(valgrind)
 command -v cc >/dev/null || missing_apt+=(build-essential)
+# OpenSSL is built from source into the library: its Configure is Perl.
+command -v perl >/dev/null || missing_apt+=(perl)
+# The release test builds against the installed library with pkg-config.
+command -v pkg-config >/dev/null || missing_apt+=(pkg-config)
+# ... and installs the Python wheel in a fresh venv.
+python3 -c 'import ensurepip' 2>/dev/null || missing_apt+=(python3-venv)
 command -v mvn >/dev/null || missing_apt+=(maven)
 command -v java >/dev/null || missing_apt+=(openjdk-17-jre-headless)
 # The C examples parse the library's JSON results with cJSON.

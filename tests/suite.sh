@@ -100,3 +100,6 @@ echo "topics, metadata and group_lag agree with kcat -L and kafka-consumer-group
 
 step "Python: APL ⎕NA harness, Python binding, interoperability"
 python3 -m pytest -q tests/apl tests/python
+
+step "Release: make install and make dist as C, APL and Python users take them (mock cluster)"
+tests/dist/run.sh

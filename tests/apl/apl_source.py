@@ -11,11 +11,13 @@ expressions, one item per ⎕NA argument. A call that is not (say `Fn args`
 with args a vector built elsewhere) is reported, not guessed at.
 """
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BINDING = Path(__file__).resolve().parents[2] / "bindings" / "apl"
+# $KAFKA_APL_SOURCE: an installed copy instead (tests/dist checks one).
+BINDING = Path(os.environ.get("KAFKA_APL_SOURCE") or Path(__file__).resolve().parents[2] / "bindings" / "apl")
 
 _NAME = r"(?:[A-Za-z_∆⍙][A-Za-z_∆⍙0-9]*|⎕[A-Za-z]+|##|#)"
 _TOKEN = re.compile(
