@@ -488,10 +488,17 @@ static void test_bad_arguments_issue8(void)
     INVALID(ListGroups(c, -1, out, &size, err, &len));
     INVALID(ListGroups(c, 1000, out, NULL, err, &len));
     INVALID(DescribeGroup(c, NULL, 1000, out, &size, err, &len));
+    INVALID(DescribeGroup(c, "g", -1, out, &size, err, &len));
+    INVALID(DescribeGroup(c, "g", 1000, out, NULL, err, &len));
     INVALID(DeleteGroup(c, NULL, 1000, err, &len));
+    INVALID(DeleteGroup(c, "g", -1, err, &len));
     INVALID(GroupLag(c, NULL, 1000, out, &size, err, &len));
     INVALID(GroupLag(c, "g", 1000, out, NULL, err, &len));
 #undef INVALID
+    /* No error buffer at all: the status alone. */
+    size = sizeof out;
+    CHECK(Metadata(NULL, NULL, 1000, out, &size, NULL, NULL) == KAFKA_ERR_BAD_HANDLE, "Metadata, no errtxt");
+    CHECK(Assign(c, NULL, partitions, NULL, 1, NULL, NULL) == KAFKA_ERR_INVALID_ARGUMENT, "Assign, no errtxt");
     CHECK(UninitConsumer(c) == 0, "UninitConsumer");
 }
 
