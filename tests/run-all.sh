@@ -7,7 +7,8 @@
 #   3. C programs built against include/kafka.h with strict warnings, run
 #      under valgrind; the demo on the mock cluster and on the broker;
 #   4. the APL ⎕NA harness and interoperability tests (pytest);
-#   5. failover: a broker of a three-broker cluster stops, nothing is lost.
+#   5. three brokers: one stops and nothing is lost (failover); a topic with
+#      replication factor 3 shows 3 replicas and ISRs in Metadata, as in kcat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,6 @@ make all
 # Tests against the real broker must not be skipped silently.
 export KAFKA_REQUIRE_BROKER=1
 tests/broker/broker.sh run -- tests/suite.sh
-printf '\n==> Three brokers: failover\n'
-tests/broker/broker.sh run3 -- python3 -m pytest -q tests/python/test_failover.py
+# Replicas first: the failover test stops one of the brokers for good.
+printf '\n==> Three brokers: failover, replicas and ISRs\n'
+tests/broker/broker.sh run3 -- python3 -m pytest -q tests/python/test_replicas3.py tests/python/test_failover.py

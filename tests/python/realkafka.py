@@ -159,11 +159,12 @@ def kafka_tool(main_class, *args):
 
 
 def metadata_view(doc, topics):
-    """Library Metadata JSON reduced to what kcat -L -J also shows."""
+    """Library Metadata JSON reduced to what kcat -L -J also shows. Not the
+    controller id: a KRaft broker names any live broker there, per request."""
     brokers = sorted((b["id"], f"{b['host']}:{b['port']}") for b in doc["brokers"])
     parts = {t["topic"]: [(p["partition"], p["leader"], p["replicas"], p["isrs"]) for p in t["partitions"]]
              for t in doc["topics"] if t["topic"] in topics}
-    return doc["controller_id"], brokers, parts
+    return brokers, parts
 
 
 def kcat_view(doc, topics):
@@ -172,4 +173,4 @@ def kcat_view(doc, topics):
     parts = {t["topic"]: sorted((p["partition"], p["leader"], [r["id"] for r in p["replicas"]],
                                  [r["id"] for r in p["isrs"]]) for p in t["partitions"])
              for t in doc["topics"] if t["topic"] in topics}
-    return doc["controllerid"], brokers, parts
+    return brokers, parts
