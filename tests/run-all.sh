@@ -19,4 +19,5 @@ export KAFKA_REQUIRE_BROKER=1
 tests/broker/broker.sh run -- tests/suite.sh
 # Replicas first: the failover test stops one of the brokers for good.
 printf '\n==> Three brokers: failover, replicas and ISRs\n'
-tests/broker/broker.sh run3 -- python3 -m pytest -q tests/python/test_replicas3.py tests/python/test_failover.py
+tests/broker/broker.sh run3 -- bash -c \
+  'tests/c/examples3.sh && python3 -m pytest -q tests/python/test_replicas3.py tests/python/test_failover.py'
