@@ -133,21 +133,28 @@ def test_configs(admin, real):
     rc, table = admin.create_topics(name, 1, 1, Table([["cleanup.policy", "compact"]]))
     assert rc == 0, table
 
-    def setting(key):
-        rc, configs = admin.describe_configs(name)
-        assert rc == 0, admin.LastError
-        return {row[0]: row for row in configs}[key]
+    def setting(key, check, what):
+        """The row of a setting once check(row) holds. One answer per try:
+        brokers may answer in turn and learn of a topic or a change one
+        after another."""
 
-    eventually(lambda: setting("cleanup.policy")[1] == "compact", "configured at creation")
-    row = setting("retention.ms")
+        def row():
+            rc, configs = admin.describe_configs(name)
+            r = rc == 0 and {row[0]: row for row in configs}.get(key)
+            return r and check(r) and r
+
+        return eventually(row, what)
+
+    setting("cleanup.policy", lambda r: r[1] == "compact", "configured at creation")
+    row = setting("retention.ms", lambda r: True, "described")
     assert row[3] == 1 and row[2] == "DEFAULT_CONFIG", row
     assert admin.alter_configs(name, ["retention.ms", 86400000]) == [0, b""]
-    row = eventually(lambda: setting("retention.ms")[1] == "86400000" and setting("retention.ms"), "altered")
+    row = setting("retention.ms", lambda r: r[1] == "86400000", "altered")
     assert row[2] == "DYNAMIC_TOPIC_CONFIG" and row[3] == 0, row
-    assert setting("cleanup.policy")[1] == "compact", "other settings stay"
+    setting("cleanup.policy", lambda r: r[1] == "compact", "kept: other settings stay")
     # A value ⍬ (None here) returns the setting to its default.
     assert admin.alter_configs(name, Table([["retention.ms", None]]))[0] == 0
-    eventually(lambda: setting("retention.ms")[3] == 1, "back to the default")
+    setting("retention.ms", lambda r: r[3] == 1, "back to the default")
     assert admin.describe_configs("broker", 1)[0] == 0
     rc, err = admin.alter_configs(name, ["no.such.setting", 1])
     assert rc != 0 and err
@@ -308,4 +315,27 @@ def test_lag_table_is_kafka_consumer_groups_table(kafka, admin, cluster, real):
     ours = sorted([str(x) for x in row] for row in table[1:])
     assert ours == sorted(tool[1:]), f"\nours: {ours}\ntool: {sorted(tool[1:])}"
     assert consumer.close() == 0
+    assert admin.delete_topics(topic)[0] == 0
+
+
+def test_replicas_and_isrs_on_three_brokers(admin, real):
+    """On a cluster of three or more brokers (tests/broker/broker.sh run3),
+    a topic replicated three times shows three replicas per partition, all
+    in sync, each partition led by one of them."""
+    rc, md = admin.metadata("")
+    brokers = sorted(row[0] for row in md.Brokers)
+    if len(brokers) < 3:
+        pytest.skip("needs three brokers (tests/broker/broker.sh run3)")
+    topic = fresh("apl-rf3")
+    assert admin.create_topics(topic, 4, 3) == [0, [[topic, 0, ""]]]
+
+    def replicated():
+        rc, md = admin.metadata(topic)
+        parts = md.Topics[0].Partitions if rc == 0 else []
+        return len(parts) == 4 and all(len(p[3]) == 3 for p in parts) and parts
+
+    for partition, leader, replicas, isrs, error in eventually(replicated, "replicated three times"):
+        assert error == 0 and len(set(replicas)) == 3 and set(replicas) <= set(brokers)
+        assert leader in replicas and sorted(isrs) == sorted(replicas)
+    assert admin.create_topics(fresh(), 1, len(brokers) + 1)[1][0][1] == 38
     assert admin.delete_topics(topic)[0] == 0
