@@ -53,7 +53,7 @@ class Client:
         rc, self.h = na.InitKafka(0)
         assert rc == 0
         for key, value in {"bootstrap.servers": bootstrap, **conf}.items():
-            rc, err, n = na.SetKafkaConf(self.h, key.replace("_", ".").encode(), str(value).encode(), TEXT, TEXT)
+            rc, err, n = na.SetKafkaConf(self.h, key.encode(), str(value).encode(), TEXT, TEXT)
             assert rc == 0, (key, err[:n])
 
     def close(self):

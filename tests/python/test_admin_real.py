@@ -454,7 +454,7 @@ def test_every_new_export_refuses_bad_input(na, admin):
 def test_too_small_buffers_say_the_size_needed(na, admin):
     # JSON answers: -304 and the size needed; asked again with it, they fit
     for name, args in (("Metadata", [b""]), ("ListGroups", []), ("DescribeConfigs", [b"broker", b"1"]),
-                       ("DescribeGroup", [b"nobody"])):
+                       ("DescribeGroup", [b"nobody"]), ("GroupLag", [b"nobody"])):
         rc, out, need, err, m = na[name](admin.h, *args, 10000, 8, 8, TEXT, TEXT)
         assert rc == TOO_SMALL and need > 8 and out == b"", (name, rc, err[:m])
         rc, out, got, err, m = na[name](admin.h, *args, 10000, need, need, TEXT, TEXT)
@@ -471,6 +471,9 @@ def test_too_small_buffers_say_the_size_needed(na, admin):
         rc, names, nl, parts, offs, errs, count, err, m = na.Assignment(reader.h, nl + 1, nl + 1, count, count,
                                                                           count, count, TEXT, TEXT)
         assert rc == 0 and names[:nl].decode().split("\n") == [topic] * 3 and parts[:count] == [0, 1, 2]
+        rc, *_, count, err, m = na.Position(reader.h, 4096, 4096, 2, 2, 2, 2, TEXT, TEXT)
+        assert (rc, count) == (TOO_SMALL, 3)
+        assert len(reader.vectors("Position", capacity=3)) == 3
         def ask(capacity):
             rc, *_, count, err, m = na.OffsetsForTimes(admin.h, topic.encode(), [-1], [0], 1, 10000, 4096, 4096,
                                                         capacity, capacity, capacity, capacity, TEXT, TEXT)
