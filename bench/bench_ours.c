@@ -20,6 +20,19 @@
  *                none), on queue full and after the loop.
  *   consume      a fresh group (-g) reads N messages with Consume into
  *                buffers big enough; timed from the first message.
+ *   produce-batch
+ *                N messages through ProduceBatch, -N per call (default
+ *                1000), keyed as in produce; after each call one
+ *                DeliveryReports(..., 0) takes every report ready (ids,
+ *                statuses, partitions, offsets, timestamps), as raw's
+ *                poll(0) per message serves them; positions refused with
+ *                queue full (-184) are retried after reports are taken.
+ *   consume-batch
+ *                as consume, with ConsumeBatch of up to -N per call into
+ *                columns (topic index, partition, offset, timestamp, type,
+ *                payloads, keys); reads every message's last payload byte
+ *                as consume does; timed from the first batch.
+ *   (the batch modes print an RSS trace with -R, for the long memory rows)
  *   latency      producer thread at -r msg/s for -d s (after -w s of
  *                warm-up), consumer on the main thread; the payload carries
  *                the send time.
@@ -243,6 +256,221 @@ static void mode_consume(const struct opts *o)
     UninitConsumer(c.h);
 }
 
+
+/* ------------------------------------------------------------- batches -- */
+
+struct rich_reports {
+    uint64_t *ids;
+    int32_t *status, *partition;
+    int64_t *offset, *timestamp;
+    int cap;
+    long reported, failed, calls;
+};
+
+/* One DeliveryReports call, waiting up to wait_ms; returns how many came. */
+static long take_reports(void *h, struct rich_reports *r, int wait_ms)
+{
+    char err[512];
+    int len = sizeof err;
+    int32_t n = r->cap;
+    int rc = DeliveryReports(h, wait_ms, r->ids, r->status, r->partition, r->offset, r->timestamp, &n, err, &len);
+    if (rc != 0)
+        die("DeliveryReports: %d %.*s", rc, len, err);
+    r->calls++;
+    for (int i = 0; i < n; i++)
+        if (r->status[i] != 0 && r->failed++ == 0)
+            fprintf(stderr, "bench: message %" PRIu64 " failed: %d\n", r->ids[i], r->status[i]);
+    r->reported += n;
+    return n;
+}
+
+/* Every report ready now (never waits). */
+static void take_ready_reports(void *h, struct rich_reports *r)
+{
+    while (take_reports(h, r, 0) == r->cap)
+        ;
+}
+
+/* One batch of k messages, slots laid out as `size`-byte payloads back to
+ * back; keys from `keys` (10 bytes each, back to back) or none. Retries
+ * exactly the positions refused with queue full, after taking reports. */
+static long send_batch(void *h, const struct opts *o, char *payloads, int32_t *paylens, const char *keys,
+                       int32_t *keylens, int k, uint64_t *ids, int32_t *statuses, struct rich_reports *r,
+                       char *retry_pay, char *retry_keys)
+{
+    long queue_full = 0;
+    char err[512];
+    for (;;) {
+        int len = sizeof err;
+        int rc = ProduceBatch(h, o->topic, k, payloads, paylens, keys, keys ? keylens : NULL, NULL, 0, NULL, NULL,
+                              NULL, NULL, ids, statuses, err, &len);
+        if (rc == 0)
+            return queue_full;
+        /* Compact the refused ones to the front and send them again. */
+        int left = 0;
+        for (int j = 0; j < k; j++) {
+            if (statuses[j] == 0)
+                continue;
+            if (statuses[j] != -184)
+                die("ProduceBatch: message %d: %d (%.*s)", j, statuses[j], len, err);
+            memmove(retry_pay + (size_t)left * (size_t)o->size, payloads + (size_t)j * (size_t)o->size, (size_t)o->size);
+            if (keys)
+                memmove(retry_keys + (size_t)left * 10, keys + (size_t)j * 10, 10);
+            left++;
+        }
+        queue_full += left;
+        payloads = retry_pay;
+        keys = keys ? retry_keys : NULL;
+        k = left;
+        take_reports(h, r, 100);
+    }
+}
+
+static void mode_produce_batch(const struct opts *o)
+{
+    const char *const extra[][2] = {{"acks", "all"}};
+    void *h = client_new(o, 'P', extra, 1);
+    int per = (int)o->per_call;
+    size_t size = (size_t)o->size;
+    char *base = make_payload(o->size);
+    /* Every slot holds the filler once; a call only stamps the sequence. */
+    char *payloads = malloc((size_t)per * size), *retry_pay = malloc((size_t)per * size);
+    int32_t *paylens = malloc((size_t)per * sizeof *paylens), *keylens = malloc((size_t)per * sizeof *keylens);
+    for (int j = 0; j < per; j++) {
+        memcpy(payloads + (size_t)j * size, base, size);
+        paylens[j] = (int32_t)o->size;
+        keylens[j] = 10;
+    }
+    /* Keys back to back, wrapping: message i's key is at (i mod K) * 10. */
+    long nk = o->keys > 0 ? o->keys : 1;
+    char(*kt)[16] = make_keys(nk);
+    char *keys = malloc((size_t)(nk + per) * 10), *retry_keys = malloc((size_t)per * 10);
+    for (long j = 0; j < nk + per; j++)
+        memcpy(keys + j * 10, kt[j % nk], 10);
+    uint64_t *ids = malloc((size_t)per * sizeof *ids);
+    int32_t *statuses = malloc((size_t)per * sizeof *statuses);
+    struct rich_reports r = {calloc(8192, 8), calloc(8192, 4), calloc(8192, 4), calloc(8192, 8), calloc(8192, 8), 8192,
+                             0, 0, 0};
+
+    /* Warm-up: one message creates the producer, connects, fetches metadata. */
+    stamp_payload(payloads, 0, now_ns());
+    send_batch(h, o, payloads, paylens, o->keys > 0 ? keys : NULL, keylens, 1, ids, statuses, &r, retry_pay,
+               retry_keys);
+    while (r.reported < 1)
+        take_reports(h, &r, 500);
+    r.reported = r.failed = r.calls = 0;
+    long queue_full = 0;
+    struct rss_trace tr;
+    rss_trace_init(&tr, o);
+
+    CALLGRIND_ZERO_STATS;
+    uint64_t t0 = now_ns();
+    for (long i = 0; i < o->n;) {
+        int k = (int)(o->n - i < per ? o->n - i : per);
+        for (int j = 0; j < k; j++)
+            stamp_payload(payloads + (size_t)j * size, (uint64_t)(i + j), 0);
+        queue_full += send_batch(h, o, payloads, paylens, o->keys > 0 ? keys + (i % nk) * 10 : NULL, keylens, k, ids,
+                                 statuses, &r, retry_pay, retry_keys);
+        i += k;
+        take_ready_reports(h, &r);
+        rss_trace_at(&tr, i);
+    }
+    while (r.reported < o->n)
+        take_reports(h, &r, 500);
+    uint64_t t1 = now_ns();
+
+    char out[2400], trace[2100];
+    snprintf(out, sizeof out, "failed=%ld per_call=%d dr_calls=%ld queue_full=%ld%s", r.failed, per, r.calls,
+             queue_full, rss_trace_text(&tr, trace, sizeof trace));
+    print_throughput(SIDE, o, "produce-batch", o->n, (double)(t1 - t0) / 1e9, out);
+    int rc = UninitProducer(h);
+    if (rc != 0)
+        die("UninitProducer: %d", rc);
+    if (r.failed)
+        exit(2);
+}
+
+struct columns {
+    char topics[4096];
+    int32_t *topicidx, *partitions, *tstypes, *paylens, *keylens;
+    int64_t *offsets, *timestamps;
+    char *payloads, *keys;
+    uint32_t paycap, keycap;
+};
+
+static void mode_consume_batch(const struct opts *o)
+{
+    const char *const extra[][2] = {{"group.id", o->group}, {"auto.offset.reset", "earliest"}};
+    void *h = client_new(o, 'C', extra, 2);
+    void *list = NULL;
+    NewTopicPartitionList(&list);
+    SetTopicPartitionList(list, o->topic, 0);
+    char err[512];
+    int len = sizeof err;
+    int rc = SubscribeConsumerTPList(h, list, err, &len);
+    if (rc != 0)
+        die("SubscribeConsumerTPList: %d %.*s", rc, len, err);
+    int per = (int)o->per_call;
+    struct columns c;
+    c.topicidx = malloc((size_t)per * 4);
+    c.partitions = malloc((size_t)per * 4);
+    c.tstypes = malloc((size_t)per * 4);
+    c.paylens = malloc((size_t)per * 4);
+    c.keylens = malloc((size_t)per * 4);
+    c.offsets = malloc((size_t)per * 8);
+    c.timestamps = malloc((size_t)per * 8);
+    c.paycap = (uint32_t)((size_t)per * (size_t)o->size + 1024);
+    c.keycap = (uint32_t)per * 16;
+    c.payloads = malloc(c.paycap);
+    c.keys = malloc(c.keycap);
+
+    uint64_t start = now_ns(), t0 = 0, joined = 0, sum = 0;
+    long got = 0, timed = 0, calls = 0;
+    struct rss_trace tr;
+    rss_trace_init(&tr, o);
+    while (got < o->n) {
+        uint32_t topicslen = sizeof c.topics, paylen = c.paycap, keylen = c.keycap, hdatalen = 0;
+        int32_t count = (int32_t)(o->n - got < per ? o->n - got : per);
+        len = sizeof err;
+        rc = ConsumeBatch(h, 500, c.topics, &topicslen, c.topicidx, c.partitions, c.offsets, c.timestamps, c.tstypes,
+                          c.payloads, &paylen, c.paylens, c.keys, &keylen, c.keylens, NULL, NULL, &hdatalen, NULL,
+                          NULL, &count, err, &len);
+        if (rc == KAFKA_ERR_TOO_SMALL) /* fixed-size messages: never expected */
+            die("ConsumeBatch: too small: needs %u payload bytes", paylen);
+        if (rc != 0)
+            die("ConsumeBatch: %d %.*s", rc, len, err);
+        calls++;
+        if (count == 0) {
+            if (now_ns() - start > 120 * 1000000000ull)
+                die("consume-batch: only %ld of %ld messages after 120 s", got, o->n);
+            continue;
+        }
+        uint32_t at = 0;
+        for (int i = 0; i < count; i++) {
+            at += (uint32_t)c.paylens[i];
+            sum += (unsigned char)c.payloads[at - 1];
+        }
+        if (got == 0) {
+            joined = now_ns();
+            if (o->prefetch > 0) /* let librdkafka fill its local queue: time the calls alone */
+                sleep_until_ns(now_ns() + (uint64_t)(o->prefetch * 1e9));
+            CALLGRIND_ZERO_STATS;
+            t0 = now_ns();
+            calls = 0;
+        } else
+            timed += count;
+        got += count;
+        rss_trace_at(&tr, got);
+    }
+    uint64_t t1 = now_ns();
+    char out[2400], trace[2100];
+    snprintf(out, sizeof out, "join_s=%.3f checksum=%" PRIu64 " per_call=%d calls=%ld%s", (double)(joined - start) / 1e9,
+             sum, per, calls, rss_trace_text(&tr, trace, sizeof trace));
+    print_throughput(SIDE, o, o->prefetch > 0 ? "consume-batch-prefetched" : "consume-batch", timed,
+                     (double)(t1 - t0) / 1e9, out);
+    UninitConsumer(h);
+}
+
 /* ------------------------------------------------------------- latency -- */
 
 static void *latency_producer(void *arg)
@@ -320,6 +548,10 @@ int main(int argc, char **argv)
         mode_produce(&o, o.mode, 1, 0);
     else if (!strcmp(o.mode, "consume"))
         mode_consume(&o);
+    else if (!strcmp(o.mode, "produce-batch"))
+        mode_produce_batch(&o);
+    else if (!strcmp(o.mode, "consume-batch"))
+        mode_consume_batch(&o);
     else if (!strcmp(o.mode, "latency"))
         mode_latency(&o);
     else

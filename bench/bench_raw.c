@@ -10,6 +10,8 @@
  *             retry; at the end rd_kafka_poll until every message reported.
  *   consume   a fresh group (-g) reads N messages with
  *             rd_kafka_consumer_poll + rd_kafka_message_destroy.
+ *   (produce and consume print an RSS trace with -R, as the batch modes of
+ *   bench_ours.c do, for the long memory rows.)
  *   latency   as bench_ours.c.
  *   mktopic   creates -t with -p partitions (admin API; no JVM needed) and
  *             waits until every partition has a leader.
@@ -94,6 +96,8 @@ static void mode_produce(const struct opts *o)
         rd_kafka_poll(rk, 500);
     c.reported = c.failed = 0;
     long queue_full = 0;
+    struct rss_trace tr;
+    rss_trace_init(&tr, o);
 
     CALLGRIND_ZERO_STATS;
     uint64_t t0 = now_ns();
@@ -104,13 +108,15 @@ static void mode_produce(const struct opts *o)
             rd_kafka_poll(rk, 100);
         }
         rd_kafka_poll(rk, 0);
+        rss_trace_at(&tr, i + 1);
     }
     while (c.reported < o->n)
         rd_kafka_poll(rk, 500);
     uint64_t t1 = now_ns();
 
-    char extra[96];
-    snprintf(extra, sizeof extra, "failed=%ld queue_full=%ld", c.failed, queue_full);
+    char extra[2200], trace[2100];
+    snprintf(extra, sizeof extra, "failed=%ld queue_full=%ld%s", c.failed, queue_full,
+             rss_trace_text(&tr, trace, sizeof trace));
     print_throughput(SIDE, o, "produce", o->n, (double)(t1 - t0) / 1e9, extra);
     rd_kafka_flush(rk, 10000);
     rd_kafka_destroy(rk);
@@ -149,6 +155,8 @@ static void mode_consume(const struct opts *o)
     rd_kafka_t *rk = consumer_open(o, "earliest");
     uint64_t start = now_ns(), t0 = 0, joined = 0, sum = 0;
     long got = 0;
+    struct rss_trace tr;
+    rss_trace_init(&tr, o);
     while (got < o->n) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
         if (!m) {
@@ -167,10 +175,12 @@ static void mode_consume(const struct opts *o)
         }
         sum += ((const unsigned char *)m->payload)[m->len - 1];
         rd_kafka_message_destroy(m);
+        rss_trace_at(&tr, got);
     }
     uint64_t t1 = now_ns();
-    char extra[96];
-    snprintf(extra, sizeof extra, "join_s=%.3f checksum=%" PRIu64, (double)(joined - start) / 1e9, sum);
+    char extra[2200], trace[2100];
+    snprintf(extra, sizeof extra, "join_s=%.3f checksum=%" PRIu64 "%s", (double)(joined - start) / 1e9, sum,
+             rss_trace_text(&tr, trace, sizeof trace));
     print_throughput(SIDE, o, o->prefetch > 0 ? "consume-prefetched" : "consume", o->n - 1, (double)(t1 - t0) / 1e9, extra);
     consumer_close(rk);
 }

@@ -7,6 +7,8 @@
  *   DRIVER MODE -b BOOTSTRAP -t TOPIC [-n N] [-s SIZE] [-K KEYS] [-g GROUP]
  *               [-r RATE] [-d SECONDS] [-w WARMUP] [-p PARTITIONS]
  *               [-B REPORTS] [-W PREFETCH_SECONDS]
+ *               [-N PER_CALL]        messages per batch call (batch modes)
+ *               [-R SAMPLES]         RSS trace: current RSS at N/SAMPLES steps
  *               [-X key=value ...]   librdkafka property for every client
  *               [-P key=value ...]   ... for producers only
  *               [-C key=value ...]   ... for consumers only
@@ -54,6 +56,8 @@ struct opts {
     long partitions; /* mktopic */
     long dr_batch;   /* ours: DeliveryReport capacity per call */
     double prefetch; /* consume: seconds to let librdkafka prefetch after the first message */
+    long per_call;   /* batch modes: messages per call */
+    long rss_samples; /* 0: no RSS trace; else samples of the current RSS over the run */
     int nconf;
     const char *conf_key[MAX_CONF];
     const char *conf_val[MAX_CONF];
@@ -91,6 +95,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
     o->partitions = 3;
     o->dr_batch = 8192;
     o->group = "bench";
+    o->per_call = 1000;
     if (argc < 2)
         die("usage: %s MODE -b BOOTSTRAP -t TOPIC [options] (see bench/common.h)", argv[0]);
     o->mode = argv[1];
@@ -112,6 +117,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
         case 'p': o->partitions = atol(v); break;
         case 'B': o->dr_batch = atol(v); break;
         case 'W': o->prefetch = atof(v); break;
+        case 'N': o->per_call = atol(v); break;
+        case 'R': o->rss_samples = atol(v); break;
         case 'X':
         case 'P':
         case 'C': {
@@ -158,6 +165,55 @@ static long max_rss_kb(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
+}
+
+/* Current resident set size of this process, in KiB (0 if unknown). */
+static long current_rss_kb(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* The RSS trace of a long run: current RSS each time another n/samples
+ * messages are through, printed as rss_trace=a,b,... (KiB) on RESULT. */
+struct rss_trace {
+    long every, next, count;
+    char text[2048];
+    size_t used;
+};
+
+static void rss_trace_init(struct rss_trace *t, const struct opts *o)
+{
+    memset(t, 0, sizeof *t);
+    t->every = o->rss_samples > 0 ? (o->n + o->rss_samples - 1) / o->rss_samples : 0;
+    t->next = t->every;
+}
+
+/* `done` messages are through: samples when a step was crossed. */
+static inline void rss_trace_at(struct rss_trace *t, long done)
+{
+    if (!t->every || done < t->next)
+        return;
+    while (t->next <= done)
+        t->next += t->every;
+    if (t->used + 24 < sizeof t->text)
+        t->used += (size_t)snprintf(t->text + t->used, sizeof t->text - t->used, "%s%ld", t->count++ ? "," : "",
+                                    current_rss_kb());
+}
+
+/* " rss_trace=..." for the RESULT line, or "". */
+static const char *rss_trace_text(const struct rss_trace *t, char *buf, size_t cap)
+{
+    if (!t->count)
+        return "";
+    snprintf(buf, cap, " rss_trace=%s", t->text);
+    return buf;
 }
 
 /* A payload of `size` bytes: 8-byte sequence number, 8-byte send time, then

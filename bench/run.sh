@@ -15,6 +15,10 @@
 #                        mock: librdkafka's mock cluster (build/mock_broker)
 #   BENCH_LAT_RATE=1000  BENCH_LAT_SECONDS=5  BENCH_LAT_RUNS=5
 #   BENCH_RSS_N="200000 1000000"      message counts of the memory rows
+#   BENCH_RSS_LONG_N=10000000         messages of the long RSS-trace rows
+#                        (batch paths and raw, real broker only)
+#   BENCH_PY_N=200000    messages per run of the Python ctypes rows
+#   BENCH_PER_CALL=1000  messages per ProduceBatch / ConsumeBatch call
 #   BENCH_CALLGRIND_N=20000           messages per callgrind run (mock)
 #   BENCH_PREFETCH_WAIT=3             seconds of prefetch (consume-prefetched)
 #   BENCH_PIN=1          pin the drivers (clients) to the first half of the
@@ -37,12 +41,15 @@ if [ "$QUICK" = 1 ]; then
   LAT_SECONDS=${BENCH_LAT_SECONDS:-2}; LAT_RUNS=${BENCH_LAT_RUNS:-1}
   RSS_NS=${BENCH_RSS_N:-"50000 200000"}; CG_N=${BENCH_CALLGRIND_N:-5000}
   PF_WAIT=${BENCH_PREFETCH_WAIT:-2}
+  RSS_LONG_N=${BENCH_RSS_LONG_N:-1000000}; PY_N=${BENCH_PY_N:-50000}
 else
   RUNS=${BENCH_RUNS:-7}; N=${BENCH_N:-1000000}
   LAT_SECONDS=${BENCH_LAT_SECONDS:-5}; LAT_RUNS=${BENCH_LAT_RUNS:-5}
   RSS_NS=${BENCH_RSS_N:-"200000 1000000"}; CG_N=${BENCH_CALLGRIND_N:-20000}
   PF_WAIT=${BENCH_PREFETCH_WAIT:-3}
+  RSS_LONG_N=${BENCH_RSS_LONG_N:-10000000}; PY_N=${BENCH_PY_N:-200000}
 fi
+PER_CALL=${BENCH_PER_CALL:-1000}
 LAT_RATE=${BENCH_LAT_RATE:-1000}
 # The prefetched rows vary by about 1%: fewer runs do.
 PF_RUNS=$((RUNS < 5 ? RUNS : 5))
@@ -196,8 +203,9 @@ produce_rows() {
     log "$TARGET: produce $n x $s B, $RUNS runs"
     for ((r = 0; r <= RUNS; r++)); do
       ensure_mock produce
-      for side in $(rotate "$r" raw ours ours-interleaved apl); do
+      for side in $(rotate "$r" raw ours ours-interleaved apl ours-batch); do
         case $side in
+          ours-batch) record "produce-$s-ours-batch" "$r" "$OURS" produce-batch -b "$BOOT" -t bench-p -n "$n" -s "$s" -N "$PER_CALL" ;;
           raw) record "produce-$s-raw" "$r" "$RAW" produce -b "$BOOT" -t bench-p -n "$n" -s "$s" ;;
           ours) record "produce-$s-ours" "$r" "$OURS" produce -b "$BOOT" -t bench-p -n "$n" -s "$s" ;;
           ours-interleaved) record "produce-$s-ours-interleaved" "$r" "$OURS" produce-interleaved -b "$BOOT" -t bench-p -n "$n" -s "$s" ;;
@@ -214,9 +222,10 @@ consume_rows() {
     log "$TARGET: consume $n x $s B, $RUNS runs"
     for ((r = 0; r <= RUNS; r++)); do
       ensure_mock consume
-      for side in $(rotate "$r" raw ours); do
-        local bin=$RAW; [ "$side" = ours ] && bin=$OURS
-        record "consume-$s-$side" "$r" "$bin" consume -b "$BOOT" -t "bench-c-$s" -n "$n" -s "$s" \
+      for side in $(rotate "$r" raw ours ours-batch); do
+        local bin=$RAW mode=consume; [ "$side" != raw ] && bin=$OURS
+        [ "$side" = ours-batch ] && mode=consume-batch
+        record "consume-$s-$side" "$r" "$bin" "$mode" -b "$BOOT" -t "bench-c-$s" -n "$n" -s "$s" -N "$PER_CALL" \
           -g "bench-$$-$TARGET-$s-$side-$r" "${CONSUME_CONF[@]}"
       done
     done
@@ -225,9 +234,10 @@ consume_rows() {
   log "$TARGET: consume (prefetched) $n x 100 B, $PF_RUNS runs"
   for ((r = 1; r <= PF_RUNS; r++)); do
     ensure_mock consume-prefetched
-    for side in $(rotate "$r" raw ours); do
-      local bin=$RAW; [ "$side" = ours ] && bin=$OURS
-      record "prefetched-100-$side" "$r" "$bin" consume -b "$BOOT" -t bench-c-100 -n "$n" -s 100 \
+    for side in $(rotate "$r" raw ours ours-batch); do
+      local bin=$RAW mode=consume; [ "$side" != raw ] && bin=$OURS
+      [ "$side" = ours-batch ] && mode=consume-batch
+      record "prefetched-100-$side" "$r" "$bin" "$mode" -b "$BOOT" -t bench-c-100 -n "$n" -s 100 -N "$PER_CALL" \
         -g "bench-$$-$TARGET-pf-$side-$r" "${CONSUME_CONF[@]}" "${PREFETCH_CONF[@]}"
     done
   done
@@ -254,6 +264,41 @@ rss_rows() {
     record "rss-consume-$n-raw" 1 "$RAW" consume -b "$BOOT" -t bench-c-100 -n "$n" -s 100 -g "bench-$$-rss-raw-$n" "${CONSUME_CONF[@]}"
     record "rss-consume-$n-ours" 1 "$OURS" consume -b "$BOOT" -t bench-c-100 -n "$n" -s 100 -g "bench-$$-rss-ours-$n" "${CONSUME_CONF[@]}"
   done
+}
+
+# The FFI caller's view: Python ctypes loops over kafka.so, one message per
+# call against one batch per call (raw C rows above for reference).
+py_rows() {
+  local runs=$((RUNS < 5 ? RUNS : 5)) n=$PY_N
+  local cn; cn=$(consume_n 100); [ "$n" -gt "$cn" ] && n=$cn
+  log "$TARGET: Python ctypes, $n x 100 B, $runs runs"
+  for ((r = 0; r <= runs; r++)); do
+    ensure_mock python
+    for mode in $(rotate "$r" produce produce-batch consume consume-batch); do
+      case $mode in
+        produce*) record "py-$mode" "$r" python3 bench/py_ours.py "$mode" -b "$BOOT" -t bench-p -n "$n" -s 100 -N "$PER_CALL" ;;
+        consume*) record "py-$mode" "$r" python3 bench/py_ours.py "$mode" -b "$BOOT" -t bench-c-100 -n "$n" -s 100 \
+          -N "$PER_CALL" -g "bench-$$-$TARGET-py-$mode-$r" "${CONSUME_CONF[@]}" ;;
+      esac
+    done
+  done
+}
+
+# RSS over a long run through the batch paths (and raw's loops, for
+# reference), sampled 20 times: each produce run fills a topic of its own
+# that the consume run then reads.
+rss_trace_rows() {
+  local n=$RSS_LONG_N
+  log "$TARGET: RSS trace over $n messages (batch paths and raw)"
+  for side in ours raw; do
+    "$RAW" mktopic -b "$BOOT" -t "bench-rss-$side" -p 6
+  done
+  record "rsstrace-produce-ours-batch" 1 "$OURS" produce-batch -b "$BOOT" -t bench-rss-ours -n "$n" -s 100 -N "$PER_CALL" -R 20
+  record "rsstrace-consume-ours-batch" 1 "$OURS" consume-batch -b "$BOOT" -t bench-rss-ours -n "$n" -s 100 -N "$PER_CALL" -R 20 \
+    -g "bench-$$-rsstrace-ours" "${CONSUME_CONF[@]}"
+  record "rsstrace-produce-raw" 1 "$RAW" produce -b "$BOOT" -t bench-rss-raw -n "$n" -s 100 -R 20
+  record "rsstrace-consume-raw" 1 "$RAW" consume -b "$BOOT" -t bench-rss-raw -n "$n" -s 100 -R 20 \
+    -g "bench-$$-rsstrace-raw" "${CONSUME_CONF[@]}"
 }
 
 # cg NAME TOGGLES CMD...: one driver under callgrind, counting only the
@@ -284,6 +329,8 @@ callgrind_rows() {
   cg raw-produce "rd_kafka_producev rd_kafka_poll" "$RAW" produce "${p[@]}"
   cg ours-consume "Consume" "$OURS" consume -g "bench-$$-cg-ours" "${c[@]}"
   cg raw-consume "rd_kafka_consumer_poll rd_kafka_message_destroy" "$RAW" consume -g "bench-$$-cg-raw" "${c[@]}"
+  cg ours-produce-batch "ProduceBatch DeliveryReports" "$OURS" produce-batch -N "$PER_CALL" "${p[@]}"
+  cg ours-consume-batch "ConsumeBatch" "$OURS" consume-batch -N "$PER_CALL" -g "bench-$$-cg-ours-batch" "${c[@]}"
 }
 
 # ----------------------------------------------------------------- main --
@@ -315,7 +362,7 @@ fi
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "command=$(env | grep -E '^(BENCH_[A-Z_]+|KAFKA_BOOTSTRAP)=' | grep -v BENCH_DRIVER_TIMEOUT | sort | tr '\n' ' ')make bench"
   echo "pinning=$PIN_DESC"
-  echo "settings=runs=$RUNS n=$N lat_rate=$LAT_RATE lat_seconds=$LAT_SECONDS lat_runs=$LAT_RUNS rss_n=$RSS_NS callgrind_n=$CG_N prefetch_wait=$PF_WAIT quick=$QUICK"
+  echo "settings=runs=$RUNS n=$N per_call=$PER_CALL py_n=$PY_N rss_long_n=$RSS_LONG_N lat_rate=$LAT_RATE lat_seconds=$LAT_SECONDS lat_runs=$LAT_RUNS rss_n=$RSS_NS callgrind_n=$CG_N prefetch_wait=$PF_WAIT quick=$QUICK"
 } >"$DATA/machine.txt"
 
 for TARGET in $TARGETS; do
@@ -330,7 +377,9 @@ for TARGET in $TARGETS; do
   produce_rows
   consume_rows
   latency_rows
+  py_rows
   [ "$TARGET" = broker ] && rss_rows
+  [ "$TARGET" = broker ] && rss_trace_rows
   [ "$TARGET" = mock ] && callgrind_rows
   if [ "$TARGET" = broker ] && [ -n "$BROKER_DIR" ]; then
     tests/broker/broker.sh stop "$BROKER_DIR" >/dev/null 2>&1 || true
