@@ -160,3 +160,30 @@ def test_the_mirror_has_every_wrapper(na, calls):
     wrappers = {c.function for c in calls if c.file.parent.name == "kafka" and c.function != "load"}
     missing = sorted(w for w in wrappers if not hasattr(apl_mirror.Kafka, w))
     assert not missing, f"wrappers without a mirror in apl_mirror.Kafka: {missing}"
+
+
+def test_brackets_and_quotes_balance():
+    """Every code line closes the parentheses, brackets and quotes it opens
+    (none may span lines in APL; braces may, so they are left out): the typo
+    an interpreter would catch at once, caught here without one."""
+    pairs = {")": "(", "]": "["}
+    problems = []
+    for path in apl_source.source_files():
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = apl_source.strip_comment(line)
+            if code.count("'") % 2:
+                problems.append(f"{path.name}:{n}: unbalanced quote: {line.strip()}")
+                continue
+            stack = []
+            for t in apl_source.tokenize(code):
+                if t.kind != "prim":
+                    continue
+                if t.text in "([":
+                    stack.append(t.text)
+                elif t.text in pairs:
+                    if not stack or stack.pop() != pairs[t.text]:
+                        stack.append("!")
+                        break
+            if stack:
+                problems.append(f"{path.name}:{n}: unbalanced brackets: {line.strip()}")
+    assert not problems, "\n".join(problems)
