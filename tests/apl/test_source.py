@@ -94,7 +94,8 @@ def test_link_layout():
     """What ]link.create brings in: Init, the kafka namespace, the classes,
     and Samples."""
     root = apl_source.BINDING
-    for name in ("Init.aplf", "Producer.aplc", "Consumer.aplc", "Record.aplc", "MockCluster.aplc", "kafka/load.aplf"):
+    for name in ("Init.aplf", "Producer.aplc", "Consumer.aplc", "Record.aplc", "MockCluster.aplc", "Admin.aplc",
+                 "kafka/load.aplf"):
         assert (root / name).is_file(), name
     for path in root.rglob("*.aplc"):
         text = path.read_text(encoding="utf-8")
