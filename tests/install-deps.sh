@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, skipping
-# whatever is already there: kcat, valgrind, cJSON, perl, pkg-config and
-# venv (apt), cbindgen (cargo), pytest, confluent-kafka and kafka-python
+# whatever is already there: kcat, valgrind, cJSON, perl, pkg-config, venv
+# and openssl (apt), cbindgen (cargo), pytest, confluent-kafka and kafka-python
 # (pip), and the Kafka broker jars (Maven Central, cached under
 # tests/broker/.cache).
 set -euo pipefail
@@ -18,8 +18,9 @@ command -v cc >/dev/null || missing_apt+=(build-essential)
 command -v perl >/dev/null || missing_apt+=(perl)
 # The release test builds against the installed library with pkg-config.
 command -v pkg-config >/dev/null || missing_apt+=(pkg-config)
-# ... and installs the Python wheel in a fresh venv.
+# ... installs the Python wheel in a fresh venv, and serves TLS with openssl.
 python3 -c 'import ensurepip' 2>/dev/null || missing_apt+=(python3-venv)
+command -v openssl >/dev/null || missing_apt+=(openssl)
 command -v mvn >/dev/null || missing_apt+=(maven)
 command -v java >/dev/null || missing_apt+=(openjdk-17-jre-headless)
 # The C examples parse the library's JSON results with cJSON.
