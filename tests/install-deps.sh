@@ -14,8 +14,9 @@ missing_apt=()
 command -v kcat >/dev/null || missing_apt+=(kcat)
 command -v valgrind >/dev/null || missing_apt+=(valgrind)
 command -v cc >/dev/null || missing_apt+=(build-essential)
-# OpenSSL is built from source into the library: its Configure is Perl.
-command -v perl >/dev/null || missing_apt+=(perl)
+# OpenSSL is built from source into the library: its Configure is Perl,
+# with modules that perl-base alone lacks.
+perl -MIPC::Cmd -MFindBin -MFile::Compare -e 1 2>/dev/null || missing_apt+=(perl)
 # The release test builds against the installed library with pkg-config.
 command -v pkg-config >/dev/null || missing_apt+=(pkg-config)
 # ... installs the Python wheel in a fresh venv, and serves TLS with openssl.
