@@ -64,6 +64,16 @@
 // sizes needed and the message is kept for the next call.
 #define KAFKA_CONSUME_BUFFER_TOO_SMALL 2
 
+// Kinds of event.
+#define EVENT_LOG 1
+
+#define EVENT_ERROR 2
+
+#define EVENT_STATS 3
+
+// Events kept per client before the oldest are dropped.
+#define CAPACITY 1000
+
 // This library's version (`Version` gives librdkafka's), as numbers for
 // C's preprocessor. Cargo.toml's version is the one source; a test checks
 // that these agree with it.
@@ -372,6 +382,25 @@ int ErrorName(int32_t code, char *name, int *plen);
 // code: `{"codes":[{"code":-300,"name":"KAFKA_ERR_BAD_HANDLE",
 // "description":"…"},…,{"code":3,"name":"UNKNOWN_TOPIC_OR_PART",…}]}`.
 int ErrorCodes(char *result, int32_t *resultlen, char *errtxt, int *plen);
+
+// Takes up to `*count` (its capacity on entry) of the client's events,
+// oldest first, waiting up to `timeout_ms` for the first: librdkafka's log
+// lines, client-level errors (all brokers down, authentication failed, a
+// fatal idempotence error…) and statistics (JSON, every
+// `statistics.interval.ms`). Nothing goes to stderr unless the property
+// `events.stderr` is set to "true" with `SetKafkaConf`.
+//
+// Per event: `kinds` (1 log, 2 error, 3 statistics), `levels` (syslog: 0
+// emergency … 7 debug; errors 3, fatal errors 2), `codes` (the error code
+// for errors, else 0), and the text, back to back in `texts` (capacity
+// `*textslen` on entry, bytes written on return) with `textlens`. Events
+// that do not fit stay for the next call; when not even the first fits:
+// `KAFKA_ERR_TOO_SMALL` with `*textslen` set to its length. `*count` is
+// set to how many were written, `*dropped` (optional) to the events lost
+// since the last call because the queue (1000 events) was full: the oldest
+// go first. Works on every client handle; a consumer's errors and
+// statistics are gathered while it consumes.
+int Events(void *kafka, int32_t timeout_ms, int32_t *kinds, int32_t *levels, int32_t *codes, char *texts, uint32_t *textslen, int32_t *textlens, int32_t *count, int32_t *dropped, char *errtxt, int *plen);
 
 // Lists the cluster's consumer groups, sorted by name:
 // `{"groups":[{"group":"g","state":"Stable","simple":false},…]}`

@@ -10,8 +10,12 @@ use crate::config::Config;
 use crate::connection::{Connection, Helper};
 use crate::consumer::Consumer;
 use crate::error::{Error, Result, KAFKA_ERR_BAD_HANDLE};
+use crate::events::EventQueue;
 use crate::producer::Producer;
 use crate::registry::Kind;
+
+/// This library's own property: also print logs and errors on stderr.
+pub const STDERR_KEY: &CStr = c"events.stderr";
 
 pub enum Role {
     Producer(Producer),
@@ -26,6 +30,10 @@ pub struct Client {
     role: OnceLock<Role>,
     /// Serves admin and inspection calls made before the role is set.
     helper: OnceLock<Helper>,
+    /// Logs, errors and statistics of the client's librdkafka instances.
+    /// Declared last, so it is dropped after them; boxed, so its address
+    /// (their callbacks' opaque) stays put when the client moves.
+    events: Box<EventQueue>,
 }
 
 impl Kind for Client {
@@ -34,12 +42,48 @@ impl Kind for Client {
 
 impl Client {
     pub fn new() -> Self {
-        Client { config: Mutex::new(Config::new()), role: OnceLock::new(), helper: OnceLock::new() }
+        let events = Box::<EventQueue>::default();
+        let mut config = Config::new();
+        config.route_events(&events);
+        Client { config: Mutex::new(config), role: OnceLock::new(), helper: OnceLock::new(), events }
+    }
+
+    pub fn events(&self) -> &EventQueue {
+        &self.events
+    }
+
+    /// Lets librdkafka run the error and statistics callbacks that wait in
+    /// the queue of an instance nobody else polls (a consumer's are run by
+    /// `Consume`, which must not be bypassed).
+    pub fn serve_events(&self) {
+        match self.role.get() {
+            Some(Role::Producer(p)) => p.serve_events(),
+            Some(Role::Consumer(_)) => {}
+            None => {
+                if let Some(helper) = self.helper.get() {
+                    helper.connection();
+                }
+            }
+        }
     }
 
     /// Sets a configuration property; only before the client is a producer
     /// or consumer, since librdkafka fixes its configuration at creation.
     pub fn set_config(&self, key: &CStr, value: &CStr) -> Result<()> {
+        if key == STDERR_KEY {
+            let on = match value.to_bytes() {
+                b"true" => true,
+                b"false" => false,
+                _ => {
+                    return Err(Error::new(
+                        rdkafka_sys::rd_kafka_conf_res_t::RD_KAFKA_CONF_INVALID as i32,
+                        "events.stderr is true or false",
+                    ))
+                }
+            };
+            self.events.set_stderr(on);
+            return Ok(());
+        }
         let mut config = self.config.lock();
         match self.role.get() {
             None => config.set(key, value),

@@ -43,6 +43,12 @@ impl Config {
         (res == rd::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK).then(|| errstr_text(&buf))
     }
 
+    /// Routes logs, errors and statistics of every client made from this
+    /// configuration to `queue`, which must outlive them.
+    pub(crate) fn route_events(&mut self, queue: &crate::events::EventQueue) {
+        queue.install(self.raw);
+    }
+
     /// A copy that librdkafka may take ownership of (`rd_kafka_new`).
     pub(crate) fn duplicate_raw(&self) -> *mut rd::rd_kafka_conf_t {
         // SAFETY: raw is live.

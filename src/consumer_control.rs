@@ -213,10 +213,33 @@ impl Consumer {
 /// each entry says whether its lookup worked.
 pub fn offsets_for_times(conn: Connection<'_>, requested: &[Entry], timeout: Duration) -> Result<Vec<Entry>> {
     let wanted = expand_from_cluster(conn, requested)?;
-    let list = raw_list(&wanted);
-    // SAFETY: rk is live; list is ours and is updated in place.
-    check(unsafe { rd::rd_kafka_offsets_for_times(conn.raw(), list.0, millis(timeout)) })?;
-    Ok(entries(&list))
+    // librdkafka keeps one answer per partition, so a partition asked for
+    // at several times is asked once per round, each round a partition once.
+    let mut rounds: Vec<Vec<usize>> = Vec::new();
+    for (i, e) in wanted.iter().enumerate() {
+        let free = rounds
+            .iter_mut()
+            .find(|r| !r.iter().any(|&j| wanted[j].topic == e.topic && wanted[j].partition == e.partition));
+        match free {
+            Some(round) => round.push(i),
+            None => rounds.push(vec![i]),
+        }
+    }
+    let mut answers = wanted.clone();
+    for round in rounds {
+        let asked: Vec<Entry> = round.iter().map(|&i| wanted[i].clone()).collect();
+        let list = raw_list(&asked);
+        // SAFETY: rk is live; list is ours and is updated in place.
+        check(unsafe { rd::rd_kafka_offsets_for_times(conn.raw(), list.0, millis(timeout)) })?;
+        for got in entries(&list) {
+            if let Some(&i) =
+                round.iter().find(|&&i| wanted[i].topic == got.topic && wanted[i].partition == got.partition)
+            {
+                answers[i] = got;
+            }
+        }
+    }
+    Ok(answers)
 }
 
 /// The low and high watermarks of a partition, asked of its leader.

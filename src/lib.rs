@@ -14,6 +14,7 @@ pub mod connection;
 pub mod consumer;
 pub mod consumer_control;
 pub mod error;
+pub mod events;
 pub mod ffi;
 pub mod groups;
 pub mod json;

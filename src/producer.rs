@@ -262,6 +262,11 @@ impl Producer {
         }
     }
 
+    /// Runs the callbacks waiting in the queue (reports, errors, statistics).
+    pub(crate) fn serve_events(&self) {
+        self.serve(Duration::ZERO);
+    }
+
     /// Serves delivery reports, waiting up to `wait` for the first event.
     fn serve(&self, wait: Duration) {
         STAGED.with(|staged| staged.borrow_mut().clear());

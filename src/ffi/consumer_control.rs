@@ -11,7 +11,7 @@
 use libc::{c_char, c_int, c_void};
 
 use super::arrays::{input_count, input_partitions, timeout, PartitionsOut};
-use super::{guard, input_str, output_bytes, required, ErrorText};
+use super::{guard, input_str, output_array, output_bytes, required, ErrorText};
 use crate::client::Client;
 use crate::consumer_control::{self as control, OFFSET_INVALID};
 use crate::registry;
@@ -186,7 +186,12 @@ pub unsafe extern "C" fn OffsetsForTimes(
             count: ocount,
         };
         required(otopicslen, "otopicslen")?;
-        required(ocount, "ocount")?;
+        let room = input_count(*required(ocount, "ocount")?, "*ocount")?;
+        // Checked before asking the cluster, so bad arguments are said as such.
+        output_array(opartitions, room, "opartitions")?;
+        output_array(ooffsets, room, "ooffsets")?;
+        output_array(oerrors, room, "oerrors")?;
+        output_bytes(otopics, *otopicslen as usize, "otopics")?;
         let client = registry::get::<Client>(kafka)?;
         let found = control::offsets_for_times(client.connection()?, &entries, wait)?;
         out.write(&found)

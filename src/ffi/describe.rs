@@ -88,6 +88,8 @@ pub const EXPORTS: &[Export] = &[
         "P I4 >0T1 =U4 >T1[] =I4 >T1[] =I4 >I4 >I8 >I8 >I4 >I4 >T1[] =U4 >I4[] =I4 >0T1 =I4",
     ),
     added("DeliveryReports", "P I4 >U8[] >I4[] >I4[] >I8[] >I8[] =I4 >0T1 =I4"),
+    // Logs, errors and statistics, pulled.
+    added("Events", "P I4 >I4[] >I4[] >I4[] >T1[] =U4 >I4[] =I4 >I4 >0T1 =I4"),
     // Status codes by name.
     added("ErrorName", "I4 >0T1 =I4"),
     added("ErrorCodes", ">0T1 =I4 >0T1 =I4"),

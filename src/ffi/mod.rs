@@ -23,6 +23,7 @@ pub mod consumer;
 pub mod consumer_control;
 pub mod describe;
 pub mod errors;
+pub mod events;
 pub mod groups;
 pub mod metadata;
 pub mod mock_cluster;

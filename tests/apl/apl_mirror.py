@@ -413,6 +413,21 @@ class Kafka:
         rc, err, n = self._na("delete_group", handle=handle, group=cstr(group), timeout=timeout)
         return [rc, err[:n]]
 
+    def events(self, handle, count, ms):
+        (size,) = self._first("events", r"^\s*size←(\d+)")
+        for _ in range(self._tries("events")):
+            rc, kinds, levels, codes, texts, size, lens, n, dropped, err, length = self._na(
+                "events", handle=handle, count=count, ms=ms, size=size)
+            if rc != -304:
+                break
+        if rc != 0:
+            return [rc, err[:length], 0]
+        pieces, at = [], 0
+        for ln in lens[:n]:
+            pieces.append(text(texts[at:at + ln]))
+            at += ln
+        return [rc, Table([list(r) for r in zip(kinds[:n], levels[:n], codes[:n], pieces)]), dropped]
+
     def error_name(self, code):
         rc, name, n = self._na("error_name", code=code)
         return [rc, name[:n]]
