@@ -45,13 +45,33 @@ def to_bytes(data):
 
 
 def text(data):
-    """kafka.text: decoded from UTF-8 when valid, else one char per byte."""
+    """kafka.text: decoded from UTF-8 when valid, else one char per byte;
+    ⎕NULL (None) unchanged."""
+    if data is None:
+        return None
     if any(b > 127 for b in data):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
     return data.decode("latin-1")
+
+
+def pack(items):
+    """kafka.pack: items (text, bytes, None for ⎕NULL) as data lengths,
+    the bytes back to back and a length per item, -1 for None."""
+    items = list(items)
+    data = b"".join(b"" if i is None else to_bytes(i) for i in items)
+    return [data, [-1 if i is None else len(to_bytes(i)) for i in items]]
+
+
+def unpack(data, lengths):
+    """kafka.unpack: packed bytes as items, None (⎕NULL) for -1."""
+    out, start = [], 0
+    for n in ravel(lengths):
+        out.append(None if n < 0 else data[start:start + n])
+        start += max(n, 0)
+    return out
 
 
 class Table(list):
@@ -140,6 +160,29 @@ def settings(config):
         return b""
     rows = config if isinstance(config, Table) else [config]
     return b"\n".join(cstr(k) + (b"" if v is None else b"=" + cstr(v)) for k, v in rows)
+
+
+def pack_headers(count, headers):
+    """kafka.pack_headers: one Table (N×2) for all messages or a list of
+    them, one per message; empty for none. Returns counts data lengths."""
+    if not headers:
+        headers = [Table()] * count
+    elif isinstance(headers, Table):
+        headers = [headers] * count
+    headers = [h if isinstance(h, Table) else Table() if not h else Table([h]) for h in headers]
+    data, lengths = pack([cell for h in headers for row in h for cell in row])
+    return [[len(h) for h in headers], data, lengths]
+
+
+def unpack_headers(counts, data, lengths):
+    """kafka.unpack_headers: a Table of name value rows per message."""
+    cells = unpack(data, lengths[: 2 * sum(counts)])
+    rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+    out, start = [], 0
+    for n in counts:
+        out.append(Table(rows[start:start + n]))
+        start += n
+    return out
 
 
 def tp_table(topics, tl, partitions, offsets, errors, n):
@@ -413,6 +456,69 @@ class Kafka:
         rc, err, n = self._na("delete_group", handle=handle, group=cstr(group), timeout=timeout)
         return [rc, err[:n]]
 
+    # -- issue 9: batches, headers, timestamps, rich delivery reports -------
+
+    def produce_batch(self, handle, topics, payloads, keys, partitions, timestamps, headers):
+        payloads = [payloads] if is_text(payloads) or payloads is None else list(payloads)
+        count = len(payloads)
+        keys = reshape(count, [keys] if is_text(keys) or keys is None else keys)
+        payloads, paylens = pack(payloads)
+        keys, keylens = pack(keys)
+        hcounts, hdata, hlens = pack_headers(count, headers)
+        rc, ids, statuses, err, n = self._na(
+            "produce_batch", handle=handle, topics=lines(topics), count=count, payloads=payloads, paylens=paylens,
+            keys=keys, keylens=keylens, partitions=ravel(partitions), timestamps=reshape(count, timestamps),
+            hcounts=hcounts, hdata=hdata, hlens=hlens)
+        statuses = [s or (rc if i == 0 else 0) for i, s in zip(ids, statuses)]
+        return [rc, ids, statuses, err[:n]]
+
+    def produce_with(self, handle, topic, payload, key, partition, timestamp, headers):
+        payload, (paylen,) = pack([payload])
+        key, (keylen,) = pack([key])
+        hcounts, hdata, hlens = pack_headers(1, headers)
+        rc, msgid, err, n = self._na(
+            "produce_with", handle=handle, topic=cstr(topic), payload=payload, paylen=paylen, key=key, keylen=keylen,
+            partition=partition, timestamp=timestamp, nheaders=hcounts[0], hdata=hdata, hlens=hlens)
+        return [rc, msgid, err[:n]]
+
+    def consume_batch(self, handle, n, timeout, sizes):
+        sizes = list(sizes)
+        for _ in range(self._tries("consume_batch")):
+            tl, pl, kl, hl, hn = sizes
+            (rc, topics, tl, topicidx, partitions, offsets, timestamps, tstypes, payloads, pl, paylens, keys, kl,
+             keylens, hcounts, hdata, hl, hlens, hn, got, err, length) = self._na(
+                "consume_batch", handle=handle, timeout=timeout, tl=tl, n=n, pl=pl, kl=kl, hl=hl, hn=hn)
+            if rc != -304:
+                break
+            sizes = [max(a, b) for a, b in zip(sizes, [tl + 1, pl, kl, hl, hn])]
+        got *= rc == 0
+        names = split(topics[:tl])
+        columns = [[names[i] for i in topicidx[:got]], unpack(payloads, paylens[:got]), unpack(keys, keylens[:got]),
+                   partitions[:got], offsets[:got], timestamps[:got], unpack_headers(hcounts[:got], hdata, hlens),
+                   tstypes[:got]]
+        return [rc, columns, err[:length], sizes]
+
+    def consume_with(self, handle, timeout, sizes):
+        sizes = list(sizes)
+        for _ in range(self._tries("consume_with")):
+            tl, pl, kl, hl, hn = sizes
+            (rc, topic, tl, payload, pl, key, kl, partition, offset, timestamp, tstype, nheaders, hdata, hl, hlens, hn,
+             err, length) = self._na("consume_with", handle=handle, timeout=timeout, tl=tl, pl=pl, kl=kl, hl=hl,
+                                     hn=hn)
+            if rc != -304:
+                break
+            sizes = [max(a, b) for a, b in zip(sizes, [tl + 1, pl, kl, hl, hn])]
+        message = []
+        if rc == 0:
+            message = [topic[:tl], unpack(payload, pl)[0], unpack(key, kl)[0], partition, offset, timestamp, tstype,
+                       unpack_headers([nheaders], hdata, hlens)[0]]
+        return [rc, message, err[:length], sizes]
+
+    def delivery_reports(self, handle, count, timeout):
+        rc, ids, statuses, partitions, offsets, timestamps, n, err, length = self._na(
+            "delivery_reports", handle=handle, count=count, timeout=timeout)
+        return [rc, Table([list(r) for r in zip(ids, statuses, partitions, offsets, timestamps)][:n]), err[:length]]
+
     def events(self, handle, count, ms):
         (size,) = self._first("events", r"^\s*size←(\d+)")
         for _ in range(self._tries("events")):
@@ -453,11 +559,16 @@ class Record:
     """Record.aplc"""
 
     def __init__(self, *args):
-        topic, payload, key, partition, offset = list(args) + ["", "", "", -1, -1][len(args):]
-        self.Topic, self.Payload, self.Key, self.Partition, self.Offset = topic, payload, key, partition, offset
+        fields = list(args) + ["", "", "", -1, -1, 0, Table()][len(args):]
+        (self.Topic, self.Payload, self.Key, self.Partition, self.Offset, self.Timestamp,
+         self.Headers) = fields
+        self.TimestampType = 0
 
     def asArg(self):
         return [self.Topic, self.Payload, self.Key, self.Partition]
+
+    def asArgWith(self):
+        return [self.Topic, self.Payload, self.Key, self.Partition, self.Timestamp, self.Headers]
 
 
 class _Client:
@@ -521,7 +632,36 @@ class Producer(_Client):
         return [rc, msgid]
 
     def produce_record(self, record):
-        return self.produce(*record.asArg())
+        if record.Timestamp == 0 and not record.Headers and record.Key is not None and record.Payload is not None:
+            return self.produce(*record.asArg())
+        return self.produce_with(*record.asArgWith())
+
+    def produce_with(self, *args):
+        topic, payload, key, partition, timestamp, headers = list(args) + ["", "", None, -1, 0, Table()][len(args):]
+        rc, msgid, err = self.kafka.produce_with(self.handle, topic, payload, key, partition, timestamp, headers)
+        if rc == 0:
+            self.outstanding.append([msgid, 0])
+        else:
+            self.LastError = err
+        return [rc, msgid]
+
+    def produce_batch(self, *args):
+        topics, payloads, keys, partitions, timestamps, headers = list(args) + ["", "", None, -1, 0, ""][len(args):]
+        rc, ids, statuses, err = self.kafka.produce_batch(self.handle, topics, payloads, keys, partitions, timestamps,
+                                                          headers)
+        self.outstanding += [[i, 0] for i in ids if i != 0]
+        if rc != 0:
+            self.LastError = err
+        return [rc, ids, statuses]
+
+    def delivery_reports(self, count, ms=None):
+        if ms is None:
+            ms = _int_after("Producer.aplc", "delivery_reports", r"2↑args,(\d+)")
+        rc, reports, err = self.kafka.delivery_reports(self.handle, count, ms)
+        self._note(reports)
+        if rc != 0:
+            self.LastError = err
+        return [rc, reports]
 
     def produce_sync(self, *args):
         rc, msgid = self.produce(*args)
@@ -543,8 +683,8 @@ class Producer(_Client):
 
     def _note(self, reports):
         if reports:
-            delivered = {i for i, e in reports if e == 0}
-            failed = {i: e for i, e in reports if e != 0}
+            delivered = {r[0] for r in reports if r[1] == 0}
+            failed = {r[0]: r[1] for r in reports if r[1] != 0}
             self.outstanding = [row for row in self.outstanding if row[0] not in delivered]
             for row in self.outstanding:
                 if row[0] in failed:
@@ -632,6 +772,46 @@ class Consumer(_Client):
         if r[0] == 0:
             r = [0, Record(*r[1:])]
         return r
+
+    #: consume_batch's and consume_with's first buffer sizes (the fields)
+    BATCH_SIZES = WITH_SIZES = None
+    FIELDS = None
+
+    def _sizes(self):
+        if Consumer.BATCH_SIZES is None:
+            Consumer.BATCH_SIZES = apl_source.field_value("Consumer.aplc", "batch_sizes")
+            Consumer.WITH_SIZES = apl_source.field_value("Consumer.aplc", "with_sizes")
+        if not hasattr(self, "batch_sizes"):
+            self.batch_sizes, self.with_sizes = list(Consumer.BATCH_SIZES), list(Consumer.WITH_SIZES)
+        if Consumer.FIELDS is None:
+            line = next(line for line in apl_source.method_lines("Consumer.aplc", "consume_batch") if "table←1 7⍴" in line)
+            Consumer.FIELDS = re.findall(r"'([^']*)'", line)
+
+    def consume_with(self):
+        self._sizes()
+        wait = _int_after("Consumer.aplc", "consume_with", r"kafka\.consume_with handle (\d+)")
+        rc, message, err, self.with_sizes = self.kafka.consume_with(self.handle, wait, self.with_sizes)
+        if rc != 0:
+            self.LastError = err
+            return [rc, err]
+        if self.Decode:
+            message[0:3] = [text(x) for x in message[0:3]]
+            message[7] = Table([[text(c) for c in row] for row in message[7]])
+        record = Record(*(message[0:6] + [message[7]]))
+        record.TimestampType = message[6]
+        return [0, record]
+
+    def consume_batch(self, n, ms=None):
+        self._sizes()
+        if ms is None:
+            ms = _int_after("Consumer.aplc", "consume_batch", r"2↑args,(\d+)")
+        rc, columns, err, self.batch_sizes = self.kafka.consume_batch(self.handle, n, ms, self.batch_sizes)
+        if rc != 0:
+            self.LastError = err
+        if self.Decode:
+            columns[1:3] = [[text(x) for x in col] for col in columns[1:3]]
+            columns[6] = [Table([[text(c) for c in row] for row in h]) for h in columns[6]]
+        return [rc, Table([list(self.FIELDS)] + [list(row) for row in zip(*columns[:7])])]
 
     def commit(self):
         return self.kafka.commit(self.handle, 0)
