@@ -83,6 +83,22 @@
 
 #define KAFKA_VERSION_PATCH 0
 
+// A transaction call's failure kind: fatal.
+#define KAFKA_TXN_FATAL 1
+
+// A transaction call's failure kind: retriable.
+#define KAFKA_TXN_RETRIABLE 2
+
+// A transaction call's failure kind: the transaction must be aborted.
+#define KAFKA_TXN_ABORTABLE 4
+
+// Kinds of failure, as bits of a transaction call's `flags`.
+#define TXN_FATAL 1
+
+#define TXN_RETRIABLE 2
+
+#define TXN_ABORTABLE 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -194,6 +210,44 @@ int ConsumeWith(void *cons, int32_t timeout_ms, char *topic, uint32_t *topiclen,
 // reported yet. `*count` is set to how many were written. Arrays other
 // than `msgids` and `statuses` may be NULL when not wanted.
 int DeliveryReports(void *prod, int32_t timeout_ms, uint64_t *msgids, int32_t *statuses, int32_t *partitions, int64_t *offsets, int64_t *timestamps, int32_t *count, char *errtxt, int *plen);
+
+// Starts a commit without waiting for it: of the offsets given as
+// partition vectors (each the next offset to read), or, with count 0, of
+// the offsets stored for the assignment (what `Commit(c, NULL)` commits).
+// Its outcome, one entry per partition, is collected with `CommitReport`.
+// Needs `group.id`.
+int CommitAsync(void *cons, const char *topics, const int32_t *partitions, const int64_t *offsets, int32_t count, char *errtxt, int *plen);
+
+// Serves the outcomes of `CommitAsync`, oldest first, one entry per
+// partition: topic names (LF-separated, in `topics` of capacity
+// `*topicslen`), partitions, committed offsets and statuses (0 committed;
+// -168 when there was nothing to commit, reported with an empty topic and
+// partition -1). Writes up to `*count` entries (its capacity on entry)
+// and sets `*count` and `*topicslen` to what was written; the rest stay
+// for the next call. Returns at once when outcomes are ready or no commit
+// is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL` when not
+// even the first entry fits (`*topicslen` set to what it needs). The
+// shape is that of Dyalog's unfinished `CommitReport`.
+int CommitReport(void *cons, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count);
+
+// Commits the offsets given as partition vectors (each the next offset to
+// read) and waits for the outcome; with count 0, the offsets stored for
+// the assignment. Returns 0, or the first failing partition's status.
+int CommitOffsets(void *cons, const char *topics, const int32_t *partitions, const int64_t *offsets, int32_t count, char *errtxt, int *plen);
+
+// Stores offsets (partition vectors; each the next offset to read, so
+// last processed + 1) for the next commit, automatic or explicit. For
+// at-least-once processing set `enable.auto.offset.store` to "false",
+// store after processing, and commit: a consumer that dies in between
+// resumes at the first message not stored. Only assigned partitions can
+// store (-190 otherwise).
+int StoreOffsets(void *cons, const char *topics, const int32_t *partitions, const int64_t *offsets, int32_t count, char *errtxt, int *plen);
+
+// The group's committed offsets (the next offset it will read; -1001
+// where it has none) of the partitions given, or of the assignment when
+// count is 0, as output partition vectors, waiting up to `timeout_ms` for
+// the coordinator.
+int CommittedOffsets(void *cons, const char *topics, const int32_t *partitions, int32_t count, int32_t timeout_ms, char *otopics, uint32_t *otopicslen, int32_t *opartitions, int64_t *ooffsets, int32_t *oerrors, int32_t *ocount, char *errtxt, int *plen);
 
 // Creates a Kafka client handle in `*kafka`. The handle is neither producer
 // nor consumer yet: it becomes a producer on its first `Produce`, a
@@ -535,6 +589,37 @@ int Flush(void *prod, int32_t timeout_ms, int32_t *inflight);
 // is a consumer (then nothing is released), including a second call on
 // the same handle.
 int UninitProducer(void *prod);
+
+// Makes the client handle a transactional producer (it needs
+// `transactional.id`), registering with the cluster and fencing older
+// producers with the same id; waits up to `timeout_ms`. Once, before the
+// first transaction.
+int InitTransactions(void *prod, int32_t timeout_ms, int32_t *flags, char *errtxt, int *plen);
+
+// Starts a transaction: what is produced from now on is committed or
+// aborted together.
+int BeginTransaction(void *prod, int32_t *flags, char *errtxt, int *plen);
+
+// Delivers every message of the transaction and commits it, waiting up to
+// `timeout_ms`; the messages' delivery reports are then ready.
+int CommitTransaction(void *prod, int32_t timeout_ms, int32_t *flags, char *errtxt, int *plen);
+
+// Aborts the transaction: its messages are never visible to
+// `read_committed` consumers (their delivery reports say they failed).
+int AbortTransaction(void *prod, int32_t timeout_ms, int32_t *flags, char *errtxt, int *plen);
+
+// Makes consumed offsets part of the transaction (consume-transform-
+// produce, exactly once): the offsets given as partition vectors (each the
+// next offset to read), or with count 0 the current positions of the
+// consumer `cons`, are committed for its group with the transaction, or
+// not at all. `cons` should have `enable.auto.commit` "false".
+int SendOffsetsToTransaction(void *prod, void *cons, const char *topics, const int32_t *partitions, const int64_t *offsets, int32_t count, int32_t timeout_ms, int32_t *flags, char *errtxt, int *plen);
+
+// Says whether the client has had a fatal error (an idempotent or
+// transactional producer fenced or out of sequence, say): returns 0 when
+// not, else the underlying error code with its text. After a fatal error
+// the client can do nothing more: release it and make a new one.
+int FatalError(void *kafka, char *errtxt, int *plen);
 
 #ifdef __cplusplus
 }  // extern "C"

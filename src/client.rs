@@ -186,6 +186,11 @@ impl Client {
         Ok(self.helper.get().expect("helper set under the config lock").connection())
     }
 
+    /// The producer's or consumer's librdkafka instance, if it exists.
+    pub(crate) fn existing_connection(&self) -> Option<Connection<'_>> {
+        self.role.get().map(Connection::of_role)
+    }
+
     pub fn is_producer(&self) -> bool {
         matches!(self.role.get(), Some(Role::Producer(_)))
     }

@@ -170,6 +170,11 @@ pub struct Consumer {
     /// message kept for a too-small buffer as consumed. Off when the
     /// application stores offsets itself (`enable.auto.offset.store=false`).
     store_on_handout: bool,
+    /// Outcomes of `CommitAsync`, as librdkafka posts them, and what has
+    /// been read from there but not yet taken by the application.
+    pub(crate) commit_queue: *mut rd::rd_kafka_queue_t,
+    pub(crate) commit_reports: Mutex<VecDeque<crate::partition_list::Entry>>,
+    pub(crate) commits_in_flight: std::sync::atomic::AtomicU64,
 }
 
 // SAFETY: rd_kafka_t is thread-safe for poll/commit/committed; `kept` is
@@ -221,6 +226,10 @@ impl Consumer {
             any_kept: AtomicBool::new(false),
             has_group,
             store_on_handout,
+            // SAFETY: rk is live; the queue is destroyed before rk.
+            commit_queue: unsafe { rd::rd_kafka_queue_new(rk) },
+            commit_reports: Mutex::new(VecDeque::new()),
+            commits_in_flight: std::sync::atomic::AtomicU64::new(0),
         };
         // SAFETY: rk is live. Routes all events to the consumer queue.
         check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
@@ -425,6 +434,7 @@ impl Drop for Consumer {
         // SAFETY: the last reference is gone.
         unsafe {
             rd::rd_kafka_consumer_close(self.rk);
+            rd::rd_kafka_queue_destroy(self.commit_queue);
             rd::rd_kafka_destroy(self.rk);
         }
     }

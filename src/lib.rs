@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod batch;
 pub mod client;
+pub mod commit;
 pub mod config;
 pub mod connection;
 pub mod consumer;
@@ -24,3 +25,4 @@ pub mod mock_cluster;
 pub mod partition_list;
 pub mod producer;
 pub mod registry;
+pub mod transactions;

@@ -32,6 +32,23 @@ impl RawList {
     }
 }
 
+impl RawList {
+    /// The entries of a list librdkafka owns.
+    ///
+    /// # Safety
+    /// `list` must be live for as long as the slice is used.
+    pub(crate) unsafe fn borrowed_entries<'a>(
+        list: *const rd::rd_kafka_topic_partition_list_t,
+    ) -> &'a [rd::rd_kafka_topic_partition_t] {
+        let list = &*list;
+        if list.cnt <= 0 || list.elems.is_null() {
+            &[]
+        } else {
+            std::slice::from_raw_parts(list.elems, list.cnt as usize)
+        }
+    }
+}
+
 impl Drop for RawList {
     fn drop(&mut self) {
         // SAFETY: we own the list.

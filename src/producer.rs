@@ -262,6 +262,15 @@ impl Producer {
         }
     }
 
+    /// Runs `call`, which may serve delivery reports on this thread
+    /// (librdkafka flushes inside transaction calls), and keeps them.
+    pub(crate) fn serving<R>(&self, call: impl FnOnce() -> R) -> R {
+        STAGED.with(|staged| staged.borrow_mut().clear());
+        let result = call();
+        self.collect_staged();
+        result
+    }
+
     /// Runs the callbacks waiting in the queue (reports, errors, statistics).
     pub(crate) fn serve_events(&self) {
         self.serve(Duration::ZERO);

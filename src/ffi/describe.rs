@@ -88,6 +88,19 @@ pub const EXPORTS: &[Export] = &[
         "P I4 >0T1 =U4 >T1[] =I4 >T1[] =I4 >I4 >I8 >I8 >I4 >I4 >T1[] =U4 >I4[] =I4 >0T1 =I4",
     ),
     added("DeliveryReports", "P I4 >U8[] >I4[] >I4[] >I8[] >I8[] =I4 >0T1 =I4"),
+    // Commits beyond Dyalog's; CommitReport is the shape of Dyalog's unfinished branch.
+    added("CommitAsync", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
+    added("CommitReport", "P >0T1 =U4 >I4[] >I8[] >I4[] =I4"),
+    added("CommitOffsets", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
+    added("StoreOffsets", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
+    added("CommittedOffsets", "P <0T1 <I4[] I4 I4 >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),
+    // Transactions; flags say fatal (1), retriable (2), abortable (4).
+    added("InitTransactions", "P I4 >I4 >0T1 =I4"),
+    added("BeginTransaction", "P >I4 >0T1 =I4"),
+    added("CommitTransaction", "P I4 >I4 >0T1 =I4"),
+    added("AbortTransaction", "P I4 >I4 >0T1 =I4"),
+    added("SendOffsetsToTransaction", "P P <0T1 <I4[] <I8[] I4 I4 >I4 >0T1 =I4"),
+    added("FatalError", "P >0T1 =I4"),
     // Logs, errors and statistics, pulled.
     added("Events", "P I4 >I4[] >I4[] >I4[] >T1[] =U4 >I4[] =I4 >I4 >0T1 =I4"),
     // Status codes by name.

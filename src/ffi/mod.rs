@@ -18,6 +18,7 @@ use crate::error::{Error, Result, KAFKA_ERR_INTERNAL};
 pub mod admin;
 mod arrays;
 pub mod batch;
+pub mod commit;
 pub mod config;
 pub mod consumer;
 pub mod consumer_control;
@@ -29,6 +30,7 @@ pub mod metadata;
 pub mod mock_cluster;
 pub mod partition_list;
 pub mod producer;
+pub mod transactions;
 
 /// A caller's error-text buffer: `text` with capacity `*len` on entry; on
 /// return `*len` holds the length written (0 when there is none).

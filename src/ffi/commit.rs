@@ -1,0 +1,210 @@
+//! Commits: `CommitAsync`, `CommitReport`, `CommitOffsets`, `StoreOffsets`,
+//! `CommittedOffsets`. Every offset here is the next one to read: last
+//! consumed (or processed) + 1.
+
+use std::time::Duration;
+
+use libc::{c_char, c_int, c_void};
+
+use super::arrays::{input_count, input_partitions, timeout, PartitionsOut};
+use super::{guard, output_array, output_bytes, required, ErrorText};
+use crate::client::Client;
+use crate::consumer_control::OFFSET_INVALID;
+use crate::error::{Error, KAFKA_ERR_TOO_SMALL};
+use crate::registry;
+
+/// How long `CommitReport` waits when commits are in flight and none has
+/// reported yet; short, so an APL loop stays interruptible.
+const REPORT_WAIT: Duration = Duration::from_millis(500);
+
+/// Starts a commit without waiting for it: of the offsets given as
+/// partition vectors (each the next offset to read), or, with count 0, of
+/// the offsets stored for the assignment (what `Commit(c, NULL)` commits).
+/// Its outcome, one entry per partition, is collected with `CommitReport`.
+/// Needs `group.id`.
+#[no_mangle]
+pub unsafe extern "C" fn CommitAsync(
+    cons: *mut c_void,
+    topics: *const c_char,
+    partitions: *const i32,
+    offsets: *const i64,
+    count: i32,
+    errtxt: *mut c_char,
+    plen: *mut c_int,
+) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |_| {
+        let n = input_count(count, "count")?;
+        if n > 0 && offsets.is_null() {
+            return Err(Error::invalid_argument("offsets is NULL but count is not 0"));
+        }
+        let entries = input_partitions(topics, partitions, offsets, count, OFFSET_INVALID)?;
+        registry::get::<Client>(cons)?.consumer()?.commit_async(&entries)?;
+        Ok(0)
+    })
+}
+
+/// Serves the outcomes of `CommitAsync`, oldest first, one entry per
+/// partition: topic names (LF-separated, in `topics` of capacity
+/// `*topicslen`), partitions, committed offsets and statuses (0 committed;
+/// -168 when there was nothing to commit, reported with an empty topic and
+/// partition -1). Writes up to `*count` entries (its capacity on entry)
+/// and sets `*count` and `*topicslen` to what was written; the rest stay
+/// for the next call. Returns at once when outcomes are ready or no commit
+/// is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL` when not
+/// even the first entry fits (`*topicslen` set to what it needs). The
+/// shape is that of Dyalog's unfinished `CommitReport`.
+#[no_mangle]
+pub unsafe extern "C" fn CommitReport(
+    cons: *mut c_void,
+    topics: *mut c_char,
+    topicslen: *mut u32,
+    partitions: *mut i32,
+    offsets: *mut i64,
+    errors: *mut i32,
+    count: *mut i32,
+) -> c_int {
+    guard(ErrorText::none(), |_| {
+        let text_len = required(topicslen, "topicslen")?;
+        let count = required(count, "count")?;
+        let capacity = input_count(*count, "*count")?;
+        let text = output_bytes(topics, *text_len as usize, "topics")?;
+        let partitions = output_array(partitions, capacity, "partitions")?;
+        let offsets = output_array(offsets, capacity, "offsets")?;
+        let errors = output_array(errors, capacity, "errors")?;
+        let client = registry::get::<Client>(cons)?;
+        let Some(consumer) = client.existing_consumer()? else {
+            (*text_len, *count) = (0, 0);
+            return Ok(0);
+        };
+        let (mut used, mut n, mut refused) = (0usize, 0usize, None);
+        let taken = consumer.take_commit_reports(REPORT_WAIT, |e| {
+            let extra = if n == 0 { e.topic.len() } else { e.topic.len() + 1 };
+            if n == capacity || used + extra > text.len() {
+                if n == 0 && capacity > 0 {
+                    refused = Some(e.topic.len());
+                }
+                return false;
+            }
+            used += extra;
+            n += 1;
+            true
+        });
+        let names = taken.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>().join("\n");
+        text[..names.len()].copy_from_slice(names.as_bytes());
+        if let Some(slot) = text.get_mut(names.len()) {
+            *slot = 0;
+        }
+        for (i, e) in taken.iter().enumerate() {
+            partitions[i] = e.partition;
+            offsets[i] = e.offset;
+            errors[i] = e.status;
+        }
+        *text_len = names.len() as u32;
+        *count = taken.len() as i32;
+        match refused {
+            Some(needed) if taken.is_empty() => {
+                *text_len = needed as u32;
+                Err(Error::new(KAFKA_ERR_TOO_SMALL, ""))
+            }
+            _ => Ok(0),
+        }
+    })
+}
+
+/// Commits the offsets given as partition vectors (each the next offset to
+/// read) and waits for the outcome; with count 0, the offsets stored for
+/// the assignment. Returns 0, or the first failing partition's status.
+#[no_mangle]
+pub unsafe extern "C" fn CommitOffsets(
+    cons: *mut c_void,
+    topics: *const c_char,
+    partitions: *const i32,
+    offsets: *const i64,
+    count: i32,
+    errtxt: *mut c_char,
+    plen: *mut c_int,
+) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |_| {
+        let n = input_count(count, "count")?;
+        if n > 0 && offsets.is_null() {
+            return Err(Error::invalid_argument("offsets is NULL but count is not 0"));
+        }
+        let entries = input_partitions(topics, partitions, offsets, count, OFFSET_INVALID)?;
+        let client = registry::get::<Client>(cons)?;
+        for e in client.consumer()?.commit_offsets(&entries)? {
+            if e.status != 0 {
+                return Err(Error::new(
+                    e.status,
+                    format!("{} [{}]: {}", e.topic, e.partition, crate::error::describe_code(e.status)),
+                ));
+            }
+        }
+        Ok(0)
+    })
+}
+
+/// Stores offsets (partition vectors; each the next offset to read, so
+/// last processed + 1) for the next commit, automatic or explicit. For
+/// at-least-once processing set `enable.auto.offset.store` to "false",
+/// store after processing, and commit: a consumer that dies in between
+/// resumes at the first message not stored. Only assigned partitions can
+/// store (-190 otherwise).
+#[no_mangle]
+pub unsafe extern "C" fn StoreOffsets(
+    cons: *mut c_void,
+    topics: *const c_char,
+    partitions: *const i32,
+    offsets: *const i64,
+    count: i32,
+    errtxt: *mut c_char,
+    plen: *mut c_int,
+) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |_| {
+        let n = input_count(count, "count")?;
+        if n > 0 && offsets.is_null() {
+            return Err(Error::invalid_argument("offsets is NULL but count is not 0"));
+        }
+        let entries = input_partitions(topics, partitions, offsets, count, OFFSET_INVALID)?;
+        registry::get::<Client>(cons)?.consumer()?.store_offsets(&entries)?;
+        Ok(0)
+    })
+}
+
+/// The group's committed offsets (the next offset it will read; -1001
+/// where it has none) of the partitions given, or of the assignment when
+/// count is 0, as output partition vectors, waiting up to `timeout_ms` for
+/// the coordinator.
+#[no_mangle]
+pub unsafe extern "C" fn CommittedOffsets(
+    cons: *mut c_void,
+    topics: *const c_char,
+    partitions: *const i32,
+    count: i32,
+    timeout_ms: i32,
+    otopics: *mut c_char,
+    otopicslen: *mut u32,
+    opartitions: *mut i32,
+    ooffsets: *mut i64,
+    oerrors: *mut i32,
+    ocount: *mut i32,
+    errtxt: *mut c_char,
+    plen: *mut c_int,
+) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |_| {
+        let entries = input_partitions(topics, partitions, std::ptr::null(), count, OFFSET_INVALID)?;
+        let wait = timeout(timeout_ms)?;
+        let out = PartitionsOut {
+            topics: otopics,
+            topicslen: otopicslen,
+            partitions: opartitions,
+            offsets: ooffsets,
+            errors: oerrors,
+            count: ocount,
+        };
+        required(otopicslen, "otopicslen")?;
+        required(ocount, "ocount")?;
+        let client = registry::get::<Client>(cons)?;
+        let found = client.consumer()?.committed_offsets(&entries, wait)?;
+        out.write(&found)
+    })
+}
