@@ -1,7 +1,8 @@
 """The APL package as `make install` lays it out (tests/dist/run.sh points
 KAFKA_APL_PACKAGE at it): Tatin's description names the right version and
-source folder, the source is the repository's, and `Init ''` would load the
-installed library, which answers with the same version.
+source folder, the source is the repository's, `Init ''` would load the
+installed library, which answers with the same version, and the
+TryWithMockCluster sample runs with it.
 """
 
 import json
@@ -61,3 +62,42 @@ def test_init_without_a_path_loads_the_installed_library():
     number, text = na.LibraryVersion(64, 64)  # what kafka.library_version calls
     major, minor, patch = map(int, VERSION.split("."))
     assert (number, text.decode()) == ((major << 16) | (minor << 8) | patch, VERSION)
+
+
+def test_sample_try_with_mock_cluster_runs_from_the_installed_copy():
+    """Samples/TryWithMockCluster.aplf, statement by statement through the
+    harness's mirror of the classes, with the library `Init ''` loads."""
+    sample = (PACKAGE / "APLSource" / "Samples" / "TryWithMockCluster.aplf").read_text(encoding="utf-8")
+    # The replay below follows these lines; a changed sample must be replayed anew.
+    for line in ("mock.create_topic'animals' 3", "producer.produce'animals'('payload ',⍕i)('key',⍕3|i)",
+                 "(rc outstanding)←producer.update_outstanding", "config⍪←'group.id' 'apl-mock'",
+                 "consumer.subscribe'animals'", "cr←consumer.consume_record", "consumer.commit"):
+        assert line in sample, f"TryWithMockCluster no longer has {line!r}"
+    from apl_mirror import Consumer, Kafka, MockCluster, Producer
+
+    kafka = Kafka(NA(Path(library_folder()) / "kafka.so"))
+    mock = MockCluster(kafka)
+    assert mock.create_topic("animals", 3)[0] == 0
+    config = [("bootstrap.servers", mock.Bootstrap)]
+    producer = Producer(kafka, config)
+    for i in range(1, 11):
+        assert producer.produce("animals", f"payload {i}", f"key{i % 3}")[0] == 0
+    for _ in range(20):
+        rc, outstanding = producer.update_outstanding()
+        if not outstanding:
+            break
+    assert not outstanding
+    producer.unmake()
+    config += [("group.id", "apl-mock"), ("auto.offset.reset", "earliest")]
+    consumer = Consumer(kafka, config)
+    consumer.subscribe("animals")
+    got = 0
+    for _ in range(40):
+        if consumer.consume_record()[0] == 0:
+            got += 1
+        if got == 10:
+            break
+    assert got == 10
+    consumer.commit()
+    consumer.unmake()
+    mock.close()
