@@ -31,7 +31,7 @@ DEBUGINFO := $(STRIPPED).debug
 LDLIB   := -L$(BUILD) -l:kafka.so -Wl,-rpath,'$$ORIGIN'
 # The admin examples parse the library's JSON results with cJSON.
 JSON_PROGRAMS := $(BUILD)/topics $(BUILD)/metadata $(BUILD)/group_lag
-C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker $(JSON_PROGRAMS)
+C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker $(BUILD)/batch_produce $(BUILD)/batch_consume $(JSON_PROGRAMS)
 
 .PHONY: all lib demo test header check-header bench clean programs install uninstall dist
 
@@ -92,7 +92,7 @@ EXAMPLEDIR ?= $(DATADIR)/kafka/examples
 PC_PREFIX ?= $(PREFIX)
 APL_LIBRARY_FOLDER ?= $(LIBDIR)
 D := $(DESTDIR)
-EXAMPLES := demo.c mock_broker.c topics.c metadata.c group_lag.c example.h
+EXAMPLES := demo.c mock_broker.c batch_produce.c batch_consume.c topics.c metadata.c group_lag.c example.h
 LICENSES := $(BUILD)/licenses
 
 # Third-party licenses of what is linked in (see packaging/licenses.sh).

@@ -4,11 +4,11 @@
 CC ?= cc
 CFLAGS ?= -O2
 KAFKA := $(shell pkg-config --cflags --libs kafka) -Wl,-rpath,$(shell pkg-config --variable=libdir kafka)
-PROGRAMS := demo mock_broker topics metadata group_lag
+PROGRAMS := demo mock_broker batch_produce batch_consume topics metadata group_lag
 
 all: $(PROGRAMS)
 
-demo mock_broker: %: %.c
+demo mock_broker batch_produce batch_consume: %: %.c
 	$(CC) $(CFLAGS) -o $@ $< $(KAFKA)
 
 topics metadata group_lag: %: %.c example.h
