@@ -530,6 +530,247 @@ static void test_admin_results(void)
     CHECK(UninitConsumer(h) == 0, "UninitConsumer");
 }
 
+/* Issue 9's five exports on `h` with valid arguments: each must give `want` and a text. */
+static void expect_from_issue9(void *h, int want, const char *what)
+{
+    char err[256], topic[64], payloads[64], keys[64], hdata[64];
+    int len, rc;
+    uint32_t topicslen, payloadslen, keyslen, hdatalen;
+    int32_t paylens[1] = {1}, keylens[1] = {1}, partitions[1] = {0}, hcounts[1] = {1}, hlens[2] = {1, 1};
+    int32_t statuses[1], topicidx[1], tstypes[1], count, nhlens, paylen, keylen, partition, tstype, nheaders;
+    int64_t timestamps[1] = {0}, offsets[1], offset, timestamp;
+    uint64_t ids[1], id;
+#define EXPECT(call)                                                                                                   \
+    do {                                                                                                               \
+        len = sizeof err, count = 1, nhlens = 2, paylen = keylen = 64;                                                 \
+        topicslen = payloadslen = keyslen = hdatalen = 64;                                                             \
+        rc = (call);                                                                                                   \
+        CHECK(rc == want && len > 0, "%s: %s gave %d: %.*s", what, #call, rc, len, err);                               \
+    } while (0)
+    EXPECT(ProduceBatch(h, "c-topic", 1, "p", paylens, "k", keylens, partitions, 1, timestamps, hcounts, "hv", hlens,
+                        ids, statuses, err, &len));
+    EXPECT(ProduceWith(h, "c-topic", "p", 1, "k", 1, 0, 0, 1, "hv", hlens, &id, err, &len));
+    EXPECT(ConsumeBatch(h, 100, topic, &topicslen, topicidx, partitions, offsets, timestamps, tstypes, payloads,
+                        &payloadslen, paylens, keys, &keyslen, keylens, hcounts, hdata, &hdatalen, hlens, &nhlens,
+                        &count, err, &len));
+    EXPECT(ConsumeWith(h, 100, topic, &topicslen, payloads, &paylen, keys, &keylen, &partition, &offset, &timestamp,
+                       &tstype, &nheaders, hdata, &hdatalen, hlens, &nhlens, err, &len));
+    EXPECT(DeliveryReports(h, 100, ids, statuses, partitions, offsets, timestamps, &count, err, &len));
+#undef EXPECT
+}
+
+static void test_bad_handles_issue9(void)
+{
+    void *stale = new_client(NULL);
+    UninitConsumer(stale);
+    void *list = NULL, *topic_conf = NULL;
+    NewTopicPartitionList(&list);
+    NewTopicConf(&topic_conf);
+    expect_from_issue9(NULL, KAFKA_ERR_BAD_HANDLE, "NULL handle");
+    expect_from_issue9((void *)0x1234, KAFKA_ERR_BAD_HANDLE, "never issued");
+    expect_from_issue9(stale, KAFKA_ERR_BAD_HANDLE, "released client");
+    expect_from_issue9(list, KAFKA_ERR_BAD_HANDLE, "topic-partition list");
+    expect_from_issue9(topic_conf, KAFKA_ERR_BAD_HANDLE, "topic configuration");
+    expect_from_issue9(mock, KAFKA_ERR_BAD_HANDLE, "mock cluster");
+    DelTopicPartitionList(list);
+    DelTopicConf(topic_conf);
+
+    /* The right kind in the wrong role: a consumer cannot produce, a producer cannot consume. */
+    char err[256];
+    int len = sizeof err;
+    void *consumer = new_client(NULL);
+    int32_t partition = 0, paylen = 1, count = 1;
+    int64_t beginning = -2;
+    CHECK(Assign(consumer, "c-topic", &partition, &beginning, 1, err, &len) == 0, "Assign: %.*s", len, err);
+    uint64_t id;
+    int32_t status;
+    len = sizeof err;
+    int rc = ProduceBatch(consumer, "c-topic", 1, "p", &paylen, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, &id,
+                          &status, err, &len);
+    CHECK(rc != 0 && len > 0, "ProduceBatch on a consumer: %d %.*s", rc, len, err);
+    len = sizeof err;
+    rc = ProduceWith(consumer, "c-topic", "p", 1, NULL, -1, 0, 0, 0, NULL, NULL, &id, err, &len);
+    CHECK(rc != 0 && len > 0, "ProduceWith on a consumer: %d %.*s", rc, len, err);
+    len = sizeof err;
+    rc = DeliveryReports(consumer, 0, &id, &status, NULL, NULL, NULL, &count, err, &len);
+    CHECK(rc != 0 && len > 0, "DeliveryReports on a consumer: %d %.*s", rc, len, err);
+    CHECK(UninitConsumer(consumer) == 0, "UninitConsumer");
+
+    void *producer = new_client(NULL);
+    len = sizeof err;
+    ProduceWith(producer, "c-topic", "p", 1, NULL, -1, 0, 0, 0, NULL, NULL, &id, err, &len);
+    char topic[64], payload[64];
+    uint32_t topiclen = sizeof topic, payloadslen = sizeof payload, hdatalen = 0;
+    int32_t keylen = 0, nhlens = 0;
+    len = sizeof err;
+    rc = ConsumeBatch(producer, 100, topic, &topiclen, NULL, NULL, NULL, NULL, NULL, payload, &payloadslen, NULL, NULL,
+                      NULL, NULL, NULL, NULL, NULL, NULL, NULL, &count, err, &len);
+    CHECK(rc != 0 && len > 0, "ConsumeBatch on a producer: %d %.*s", rc, len, err);
+    paylen = sizeof payload;
+    len = sizeof err;
+    rc = ConsumeWith(producer, 100, topic, &topiclen, payload, &paylen, NULL, &keylen, NULL, NULL, NULL, NULL, NULL,
+                     NULL, &hdatalen, NULL, &nhlens, err, &len);
+    CHECK(rc != 0 && len > 0, "ConsumeWith on a producer: %d %.*s", rc, len, err);
+    CHECK(UninitProducer(producer) == 0, "UninitProducer");
+}
+
+/* NULL required pointers, negative counts, lengths and timeouts, arrays that do not add up: -301 and a text,
+ * nothing enqueued or consumed. */
+static void test_bad_arguments_issue9(void)
+{
+    void *p = new_client(NULL);
+    char err[256], topic[64], payloads[64], keys[64], hdata[64];
+    int len, rc;
+    int32_t paylens[3] = {1, 1, 1}, keylens[3] = {1, 1, 1}, partitions[3] = {0, 0, 0}, hcounts[3] = {1, 0, 0};
+    int32_t hlens[2] = {1, 1}, statuses[3], count, nhlens, paylen, keylen;
+    int64_t timestamps[3] = {0, 0, 0}, offsets[3];
+    uint64_t ids[3], id;
+    uint32_t topicslen, payloadslen, keyslen, hdatalen;
+#define INVALID(call)                                                                                                  \
+    do {                                                                                                               \
+        len = sizeof err, count = 3, nhlens = 2, paylen = keylen = 64;                                                 \
+        topicslen = payloadslen = keyslen = hdatalen = 64;                                                             \
+        rc = (call);                                                                                                   \
+        CHECK(rc == KAFKA_ERR_INVALID_ARGUMENT && len > 0, "%s gave %d: %.*s", #call, rc, len, err);                   \
+    } while (0)
+    INVALID(ProduceBatch(p, "c-topic", -1, "ppp", paylens, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, ids, statuses,
+                         err, &len));
+    INVALID(ProduceBatch(p, NULL, 3, "ppp", paylens, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, ids, statuses, err,
+                         &len));
+    INVALID(ProduceBatch(p, "c-topic", 3, "ppp", NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, ids, statuses, err,
+                         &len));
+    INVALID(ProduceBatch(p, "c-topic", 3, NULL, paylens, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, ids, statuses,
+                         err, &len));
+    INVALID(ProduceBatch(p, "a\nb", 3, "ppp", paylens, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, ids, statuses, err,
+                         &len)); /* two topics for three messages */
+    INVALID(ProduceBatch(p, "c-topic", 3, "ppp", paylens, "kkk", keylens, partitions, 2, NULL, NULL, NULL, NULL, ids,
+                         statuses, err, &len)); /* npartitions neither 0, 1 nor count */
+    INVALID(ProduceBatch(p, "c-topic", 3, "ppp", paylens, NULL, keylens, NULL, 0, NULL, NULL, NULL, NULL, ids,
+                         statuses, err, &len)); /* key lengths but no key bytes */
+    INVALID(ProduceBatch(p, "c-topic", 3, "ppp", paylens, NULL, NULL, NULL, 0, NULL, hcounts, "hv", NULL, ids,
+                         statuses, err, &len)); /* a header but no lengths */
+    INVALID(ProduceBatch(p, "c-topic", 3, "ppp", paylens, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, statuses,
+                         err, &len));
+    INVALID(ProduceBatch(p, "c-topic", 3, "ppp", paylens, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, ids, NULL, err,
+                         &len));
+    paylens[1] = -2;
+    INVALID(ProduceBatch(p, "c-topic", 3, "ppp", paylens, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, ids, statuses,
+                         err, &len));
+    paylens[1] = 1;
+    INVALID(ProduceWith(p, NULL, "p", 1, NULL, -1, 0, 0, 0, NULL, NULL, &id, err, &len));
+    INVALID(ProduceWith(p, "c-topic", "p", -2, NULL, -1, 0, 0, 0, NULL, NULL, &id, err, &len));
+    INVALID(ProduceWith(p, "c-topic", NULL, 3, NULL, -1, 0, 0, 0, NULL, NULL, &id, err, &len));
+    INVALID(ProduceWith(p, "c-topic", "p", 1, NULL, 2, 0, 0, 0, NULL, NULL, &id, err, &len));
+    INVALID(ProduceWith(p, "c-topic", "p", 1, NULL, -1, 0, 0, -1, NULL, NULL, &id, err, &len));
+    INVALID(ProduceWith(p, "c-topic", "p", 1, NULL, -1, 0, 0, 1, "hv", NULL, &id, err, &len));
+    INVALID(DeliveryReports(p, -1, ids, statuses, NULL, NULL, NULL, &count, err, &len));
+    INVALID(DeliveryReports(p, 0, ids, statuses, NULL, NULL, NULL, NULL, err, &len));
+    INVALID(DeliveryReports(p, 0, NULL, statuses, NULL, NULL, NULL, &count, err, &len));
+    INVALID(DeliveryReports(p, 0, ids, NULL, NULL, NULL, NULL, &count, err, &len));
+    count = -1;
+    len = sizeof err;
+    rc = DeliveryReports(p, 0, ids, statuses, NULL, NULL, NULL, &count, err, &len);
+    CHECK(rc == KAFKA_ERR_INVALID_ARGUMENT && len > 0, "DeliveryReports with *count -1: %d", rc);
+    /* None of that enqueued anything: nothing in flight, no reports. */
+    int inflight = -1;
+    CHECK(Flush(p, 1000, &inflight) == 0 && inflight == 0, "Flush: %d in flight", inflight);
+    count = 3, len = sizeof err;
+    CHECK(DeliveryReports(p, 0, ids, statuses, NULL, NULL, NULL, &count, err, &len) == 0 && count == 0,
+          "DeliveryReports after refused calls: %d reports", count);
+    CHECK(UninitProducer(p) == 0, "UninitProducer");
+
+    void *c = new_client(NULL);
+    int32_t all = 0, topicidx[3], tstypes[3], partition, tstype, nheaders;
+    int64_t beginning = -2, offset, timestamp;
+    len = sizeof err;
+    CHECK(Assign(c, "c-topic", &all, &beginning, 1, err, &len) == 0, "Assign: %.*s", len, err);
+    INVALID(ConsumeBatch(c, -1, topic, &topicslen, topicidx, partitions, offsets, timestamps, tstypes, payloads,
+                         &payloadslen, paylens, keys, &keyslen, keylens, hcounts, hdata, &hdatalen, hlens, &nhlens,
+                         &count, err, &len));
+    INVALID(ConsumeBatch(c, 100, topic, &topicslen, topicidx, partitions, offsets, timestamps, tstypes, payloads,
+                         &payloadslen, paylens, keys, &keyslen, keylens, hcounts, hdata, &hdatalen, hlens, &nhlens,
+                         NULL, err, &len));
+    INVALID(ConsumeBatch(c, 100, topic, NULL, topicidx, partitions, offsets, timestamps, tstypes, payloads,
+                         &payloadslen, paylens, keys, &keyslen, keylens, hcounts, hdata, &hdatalen, hlens, &nhlens,
+                         &count, err, &len));
+    INVALID(ConsumeBatch(c, 100, topic, &topicslen, topicidx, partitions, offsets, timestamps, tstypes, NULL,
+                         &payloadslen, paylens, keys, &keyslen, keylens, hcounts, hdata, &hdatalen, hlens, &nhlens,
+                         &count, err, &len)); /* a capacity for a NULL buffer */
+    INVALID(ConsumeWith(c, -1, topic, &topicslen, payloads, &paylen, keys, &keylen, &partition, &offset, &timestamp,
+                        &tstype, &nheaders, hdata, &hdatalen, hlens, &nhlens, err, &len));
+    INVALID(ConsumeWith(c, 100, topic, NULL, payloads, &paylen, keys, &keylen, &partition, &offset, &timestamp,
+                        &tstype, &nheaders, hdata, &hdatalen, hlens, &nhlens, err, &len));
+    INVALID(ConsumeWith(c, 100, topic, &topicslen, payloads, NULL, keys, &keylen, &partition, &offset, &timestamp,
+                        &tstype, &nheaders, hdata, &hdatalen, hlens, &nhlens, err, &len));
+    INVALID(ConsumeWith(c, 100, topic, &topicslen, payloads, &paylen, keys, NULL, &partition, &offset, &timestamp,
+                        &tstype, &nheaders, hdata, &hdatalen, hlens, &nhlens, err, &len));
+    INVALID(ConsumeWith(c, 100, topic, &topicslen, payloads, &paylen, keys, &keylen, &partition, &offset, &timestamp,
+                        &tstype, &nheaders, hdata, NULL, hlens, &nhlens, err, &len));
+    INVALID(ConsumeWith(c, 100, topic, &topicslen, payloads, &paylen, keys, &keylen, &partition, &offset, &timestamp,
+                        &tstype, &nheaders, hdata, &hdatalen, hlens, NULL, err, &len));
+#undef INVALID
+    count = -1, len = sizeof err, topicslen = sizeof topic;
+    rc = ConsumeBatch(c, 100, topic, &topicslen, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                      NULL, NULL, NULL, NULL, &count, err, &len);
+    CHECK(rc == KAFKA_ERR_INVALID_ARGUMENT && len > 0, "ConsumeBatch with *count -1: %d", rc);
+    CHECK(UninitConsumer(c) == 0, "UninitConsumer");
+}
+
+/* A batch with NULs, a null key and a binary header, read back through the too-small path of ConsumeBatch. */
+static void test_batch_round_trip(void)
+{
+    MockCreateTopic(mock, "c-batch", 1, 1, NULL, NULL);
+    void *p = new_client(NULL);
+    char err[256];
+    int len = sizeof err;
+    const char payloads[] = "a\0b" "" "ccc", keys[] = "k\0", hdata[] = "h\0\xff";
+    int32_t paylens[3] = {3, -1, 3}, keylens[3] = {2, -1, 0}, hcounts[3] = {1, 0, 0}, hlens[2] = {1, 2};
+    int32_t partition = 0, statuses[3];
+    int64_t timestamps[3] = {1700000000000, 0, 0};
+    uint64_t ids[3];
+    int rc = ProduceBatch(p, "c-batch", 3, payloads, paylens, keys, keylens, &partition, 1, timestamps, hcounts, hdata,
+                          hlens, ids, statuses, err, &len);
+    CHECK(rc == 0 && statuses[0] == 0 && statuses[2] == 0 && ids[0] != 0, "ProduceBatch: %d %.*s", rc, len, err);
+    CHECK(Flush(p, 10000, NULL) == 0, "Flush");
+    int32_t count = 3;
+    int64_t offsets[3];
+    len = sizeof err;
+    rc = DeliveryReports(p, 1000, ids, statuses, NULL, offsets, NULL, &count, err, &len);
+    CHECK(rc == 0 && count == 3 && offsets[0] == 0 && offsets[2] == 2, "DeliveryReports: %d, %d", rc, count);
+    CHECK(UninitProducer(p) == 0, "UninitProducer");
+
+    void *c = new_client(NULL);
+    int64_t beginning = -2;
+    len = sizeof err;
+    CHECK(Assign(c, "c-batch", &partition, &beginning, 1, err, &len) == 0, "Assign");
+    /* Zero capacities: -304 with the sizes the first message needs; it is kept. */
+    char topics[64];
+    uint32_t topicslen = 0, payloadslen = 0, keyslen = 0, hdatalen = 0;
+    int32_t nhlens = 0, got = 3, plens[3], klens[3], counts[3], lens[8];
+    time_t give_up = time(NULL) + 20;
+    do {
+        topicslen = payloadslen = keyslen = hdatalen = 0, nhlens = 0, got = 3, len = sizeof err;
+        rc = ConsumeBatch(c, 500, topics, &topicslen, NULL, NULL, NULL, NULL, NULL, NULL, &payloadslen, plens, NULL,
+                          &keyslen, klens, counts, NULL, &hdatalen, lens, &nhlens, &got, err, &len);
+    } while (rc == 0 && got == 0 && time(NULL) < give_up);
+    CHECK(rc == KAFKA_ERR_TOO_SMALL && topicslen == 7 && payloadslen == 3 && keyslen == 2 && hdatalen == 3 &&
+              nhlens == 2,
+          "ConsumeBatch into nothing: %d, needs %u %u %u %u %d", rc, topicslen, payloadslen, keyslen, hdatalen, nhlens);
+    char pay[16], key[16], hd[16];
+    int64_t stamps[3];
+    topicslen = sizeof topics, payloadslen = sizeof pay, keyslen = sizeof key, hdatalen = sizeof hd, nhlens = 8;
+    got = 3, len = sizeof err;
+    rc = ConsumeBatch(c, 500, topics, &topicslen, NULL, NULL, offsets, stamps, NULL, pay, &payloadslen, plens, key,
+                      &keyslen, klens, counts, hd, &hdatalen, lens, &nhlens, &got, err, &len);
+    CHECK(rc == 0 && got >= 1 && offsets[0] == 0 && stamps[0] == 1700000000000, "ConsumeBatch: %d, %d", rc, got);
+    CHECK(plens[0] == 3 && memcmp(pay, "a\0b", 3) == 0 && klens[0] == 2 && memcmp(key, "k\0", 2) == 0,
+          "first message's bytes");
+    CHECK(counts[0] == 1 && lens[0] == 1 && lens[1] == 2 && memcmp(hd, "h\0\xff", 3) == 0, "its header");
+    if (got == 3)
+        CHECK(plens[1] == -1 && klens[1] == -1 && klens[2] == 0 && plens[2] == 3, "null and empty fields");
+    CHECK(UninitConsumer(c) == 0, "UninitConsumer");
+}
+
 int main(void)
 {
     int len = sizeof bootstrap;
@@ -548,6 +789,9 @@ int main(void)
     test_bad_handles_issue8();
     test_bad_arguments_issue8();
     test_admin_results();
+    test_bad_handles_issue9();
+    test_bad_arguments_issue9();
+    test_batch_round_trip();
     CHECK(DestroyMockCluster(mock) == 0, "DestroyMockCluster");
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
