@@ -92,7 +92,8 @@ EXAMPLEDIR ?= $(DATADIR)/kafka/examples
 PC_PREFIX ?= $(PREFIX)
 APL_LIBRARY_FOLDER ?= $(LIBDIR)
 D := $(DESTDIR)
-EXAMPLES := demo.c mock_broker.c batch_produce.c batch_consume.c topics.c metadata.c group_lag.c example.h
+# Every C example, with the Makefile that builds them through pkg-config.
+EXAMPLES := $(notdir $(wildcard bindings/c/*.c bindings/c/*.h))
 LICENSES := $(BUILD)/licenses
 
 # Third-party licenses of what is linked in (see packaging/licenses.sh).

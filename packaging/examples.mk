@@ -1,17 +1,18 @@
 # Builds the C examples against the installed library, found by pkg-config
 # (for an unpacked archive: PKG_CONFIG_PATH=<archive>/lib/pkgconfig).
-# topics, metadata and group_lag parse JSON with cJSON (Debian: libcjson-dev).
+# The ones that include example.h parse JSON with cJSON (Debian: libcjson-dev).
 CC ?= cc
 CFLAGS ?= -O2
 KAFKA := $(shell pkg-config --cflags --libs kafka) -Wl,-rpath,$(shell pkg-config --variable=libdir kafka)
-PROGRAMS := demo mock_broker batch_produce batch_consume topics metadata group_lag
+JSON_PROGRAMS := $(basename $(shell grep -l '"example.h"' *.c))
+PROGRAMS := $(basename $(wildcard *.c))
 
 all: $(PROGRAMS)
 
-demo mock_broker batch_produce batch_consume: %: %.c
+$(filter-out $(JSON_PROGRAMS),$(PROGRAMS)): %: %.c
 	$(CC) $(CFLAGS) -o $@ $< $(KAFKA)
 
-topics metadata group_lag: %: %.c example.h
+$(JSON_PROGRAMS): %: %.c example.h
 	$(CC) $(CFLAGS) -o $@ $< $(KAFKA) -lcjson
 
 clean:
