@@ -249,3 +249,400 @@ pub fn uninit_producer(h: Handle) -> i32 {
 pub fn uninit_consumer(h: Handle) -> i32 {
     unsafe { UninitConsumer(h) }
 }
+
+// ------------------------------------------------- batches (issue 9) ----
+
+pub use kafka::ffi::batch::*;
+
+/// A header: name and value (None: a null value).
+pub type Hdr = (Vec<u8>, Option<Vec<u8>>);
+
+/// A message for `ProduceBatch` / `ProduceWith`; None stands for null.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Msg {
+    pub topic: String,
+    pub payload: Option<Vec<u8>>,
+    pub key: Option<Vec<u8>>,
+    pub partition: i32,
+    pub timestamp: i64,
+    pub headers: Vec<Hdr>,
+}
+
+/// The packed form of an optional byte field: bytes back to back, -1 for null.
+fn pack(fields: &mut dyn Iterator<Item = Option<&[u8]>>, data: &mut Vec<u8>, lengths: &mut Vec<i32>) {
+    for f in fields {
+        match f {
+            None => lengths.push(-1),
+            Some(b) => {
+                data.extend_from_slice(b);
+                lengths.push(b.len() as i32);
+            }
+        }
+    }
+}
+
+/// Header columns of `msgs`: counts, data, two lengths per header.
+fn pack_headers<'a>(msgs: impl Iterator<Item = &'a [Hdr]>) -> (Vec<i32>, Vec<u8>, Vec<i32>) {
+    let (mut counts, mut data, mut lengths) = (Vec::new(), Vec::new(), Vec::new());
+    for hs in msgs {
+        counts.push(hs.len() as i32);
+        for (name, value) in hs {
+            data.extend_from_slice(name);
+            lengths.push(name.len() as i32);
+            pack(&mut std::iter::once(value.as_deref()), &mut data, &mut lengths);
+        }
+    }
+    (counts, data, lengths)
+}
+
+/// What `ProduceBatch` said: the status and text, an id and a status per message.
+#[derive(Debug)]
+pub struct Enqueued {
+    pub status: Status,
+    pub ids: Vec<u64>,
+    pub statuses: Vec<i32>,
+}
+
+/// One `ProduceBatch` call with every column given (a topic per message
+/// unless all share one; partitions and timestamps per message).
+pub fn produce_batch(h: Handle, msgs: &[Msg]) -> Enqueued {
+    let same = msgs.iter().all(|m| m.topic == msgs[0].topic);
+    let topics = c(&if same {
+        msgs[0].topic.clone()
+    } else {
+        msgs.iter().map(|m| m.topic.as_str()).collect::<Vec<_>>().join("\n")
+    });
+    let (mut pays, mut paylens, mut keys, mut keylens) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    pack(&mut msgs.iter().map(|m| m.payload.as_deref()), &mut pays, &mut paylens);
+    pack(&mut msgs.iter().map(|m| m.key.as_deref()), &mut keys, &mut keylens);
+    let partitions: Vec<i32> = msgs.iter().map(|m| m.partition).collect();
+    let timestamps: Vec<i64> = msgs.iter().map(|m| m.timestamp).collect();
+    let (hcounts, hdata, hlens) = pack_headers(msgs.iter().map(|m| m.headers.as_slice()));
+    let n = msgs.len();
+    let (mut ids, mut statuses) = (vec![u64::MAX; n], vec![i32::MIN; n]);
+    let status = with_text(|e, l| unsafe {
+        ProduceBatch(
+            h,
+            topics.as_ptr(),
+            n as i32,
+            pays.as_ptr() as *const libc::c_char,
+            paylens.as_ptr(),
+            keys.as_ptr() as *const libc::c_char,
+            keylens.as_ptr(),
+            partitions.as_ptr(),
+            n as i32,
+            timestamps.as_ptr(),
+            hcounts.as_ptr(),
+            hdata.as_ptr() as *const libc::c_char,
+            hlens.as_ptr(),
+            ids.as_mut_ptr(),
+            statuses.as_mut_ptr(),
+            e,
+            l,
+        )
+    });
+    Enqueued { status, ids, statuses }
+}
+
+/// One `ProduceWith` call.
+pub fn produce_with(h: Handle, m: &Msg) -> (Status, u64) {
+    let topic = c(&m.topic);
+    let (hcounts, hdata, hlens) = pack_headers(std::iter::once(m.headers.as_slice()));
+    let field = |f: &Option<Vec<u8>>| {
+        f.as_ref().map_or((std::ptr::null(), -1), |b| (b.as_ptr() as *const libc::c_char, b.len() as i32))
+    };
+    let ((pp, pl), (kp, kl)) = (field(&m.payload), field(&m.key));
+    let mut id = 0u64;
+    let s = with_text(|e, l| unsafe {
+        ProduceWith(
+            h,
+            topic.as_ptr(),
+            pp,
+            pl,
+            kp,
+            kl,
+            m.partition,
+            m.timestamp,
+            hcounts[0],
+            hdata.as_ptr() as *const libc::c_char,
+            hlens.as_ptr(),
+            &mut id,
+            e,
+            l,
+        )
+    });
+    (s, id)
+}
+
+/// A rich delivery report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub id: u64,
+    pub status: i32,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp: i64,
+}
+
+/// One `DeliveryReports` call with room for `cap` reports.
+pub fn delivery_reports(h: Handle, cap: usize, timeout_ms: i32) -> (Status, Vec<Report>) {
+    let (mut ids, mut st, mut parts, mut offs, mut ts) =
+        (vec![0u64; cap], vec![0i32; cap], vec![0i32; cap], vec![0i64; cap], vec![0i64; cap]);
+    let mut n = cap as i32;
+    let s = with_text(|e, l| unsafe {
+        DeliveryReports(
+            h,
+            timeout_ms,
+            ids.as_mut_ptr(),
+            st.as_mut_ptr(),
+            parts.as_mut_ptr(),
+            offs.as_mut_ptr(),
+            ts.as_mut_ptr(),
+            &mut n,
+            e,
+            l,
+        )
+    });
+    let got = (0..n.max(0) as usize)
+        .map(|i| Report { id: ids[i], status: st[i], partition: parts[i], offset: offs[i], timestamp: ts[i] })
+        .collect();
+    (s, got)
+}
+
+/// `DeliveryReports` until `count` reports arrived or `limit` passed.
+pub fn collect_delivery_reports(h: Handle, count: usize, limit: Duration) -> Vec<Report> {
+    let deadline = Instant::now() + limit;
+    let mut all = Vec::new();
+    while all.len() < count && Instant::now() < deadline {
+        let (s, got) = delivery_reports(h, 4096, 200);
+        assert_eq!(s.code, 0, "DeliveryReports: {}", s.text);
+        all.extend(got);
+    }
+    all
+}
+
+/// A consumed message with every field; None stands for null.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Got {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp: i64,
+    pub tstype: i32,
+    pub payload: Option<Vec<u8>>,
+    pub key: Option<Vec<u8>>,
+    pub headers: Vec<Hdr>,
+}
+
+/// Capacities of a `ConsumeBatch` call (on return: what was written, or
+/// on -304 what the next message needs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caps {
+    pub count: i32,
+    pub topics: u32,
+    pub payloads: u32,
+    pub keys: u32,
+    pub hdata: u32,
+    pub nhlens: i32,
+}
+
+impl Caps {
+    pub fn big(count: i32) -> Caps {
+        Caps { count, topics: 4096, payloads: 4 << 20, keys: 1 << 20, hdata: 1 << 20, nhlens: 1 << 16 }
+    }
+}
+
+/// Bytes past each buffer's capacity, filled with a mark that must survive
+/// the call: the library writes only within what it was given.
+const GUARD: usize = 64;
+
+fn guarded(cap: usize) -> Vec<u8> {
+    vec![0xA5; cap + GUARD]
+}
+
+fn assert_guard(buf: &[u8], cap: usize, what: &str) {
+    assert!(buf[cap..].iter().all(|&b| b == 0xA5), "{what}: written past its capacity {cap}");
+}
+
+/// Splits packed bytes by lengths (-1: null).
+fn unpack(data: &[u8], lengths: &[i32]) -> Vec<Option<Vec<u8>>> {
+    let mut at = 0usize;
+    lengths
+        .iter()
+        .map(|&l| {
+            if l < 0 {
+                assert_eq!(l, -1, "a length below -1");
+                return None;
+            }
+            let v = data[at..at + l as usize].to_vec();
+            at += l as usize;
+            Some(v)
+        })
+        .collect()
+}
+
+/// One `ConsumeBatch` call with every column, buffers of exactly `caps`
+/// (checked not to be written past). Returns the status, the messages and
+/// the capacities as the call left them.
+pub fn consume_batch(h: Handle, timeout_ms: i32, caps: Caps) -> (Status, Vec<Got>, Caps) {
+    let n = caps.count.max(0) as usize;
+    let mut topics = guarded(caps.topics as usize);
+    let mut payloads = guarded(caps.payloads as usize);
+    let mut keys = guarded(caps.keys as usize);
+    let mut hdata = guarded(caps.hdata as usize);
+    let (mut idx, mut parts, mut tst, mut plens, mut klens, mut hcounts) =
+        (vec![-7i32; n], vec![-7i32; n], vec![-7i32; n], vec![-7i32; n], vec![-7i32; n], vec![-7i32; n]);
+    let (mut offs, mut ts) = (vec![-7i64; n], vec![-7i64; n]);
+    let mut hlens = vec![-7i32; caps.nhlens.max(0) as usize + GUARD];
+    let mut out = caps;
+    let s = with_text(|e, l| unsafe {
+        ConsumeBatch(
+            h,
+            timeout_ms,
+            topics.as_mut_ptr() as *mut libc::c_char,
+            &mut out.topics,
+            idx.as_mut_ptr(),
+            parts.as_mut_ptr(),
+            offs.as_mut_ptr(),
+            ts.as_mut_ptr(),
+            tst.as_mut_ptr(),
+            payloads.as_mut_ptr() as *mut libc::c_char,
+            &mut out.payloads,
+            plens.as_mut_ptr(),
+            keys.as_mut_ptr() as *mut libc::c_char,
+            &mut out.keys,
+            klens.as_mut_ptr(),
+            hcounts.as_mut_ptr(),
+            hdata.as_mut_ptr() as *mut libc::c_char,
+            &mut out.hdata,
+            hlens.as_mut_ptr(),
+            &mut out.nhlens,
+            &mut out.count,
+            e,
+            l,
+        )
+    });
+    // The topic table may be NUL-terminated within its capacity only.
+    assert_guard(&topics, caps.topics as usize, "topics");
+    assert_guard(&payloads, caps.payloads as usize, "payloads");
+    assert_guard(&keys, caps.keys as usize, "keys");
+    assert_guard(&hdata, caps.hdata as usize, "hdata");
+    assert!(hlens[caps.nhlens.max(0) as usize..].iter().all(|&x| x == -7), "hlens written past *nhlens");
+    if s.code != 0 {
+        return (s, Vec::new(), out);
+    }
+    let count = out.count as usize;
+    assert!(count <= n, "*count {count} above the capacity {n}");
+    assert!(
+        out.payloads <= caps.payloads && out.keys <= caps.keys && out.hdata <= caps.hdata && out.nhlens <= caps.nhlens
+    );
+    let names: Vec<String> =
+        String::from_utf8(topics[..out.topics as usize].to_vec()).unwrap().split('\n').map(str::to_string).collect();
+    let pays = unpack(&payloads[..out.payloads as usize], &plens[..count]);
+    let ks = unpack(&keys[..out.keys as usize], &klens[..count]);
+    assert_eq!(
+        pays.iter().flatten().map(Vec::len).sum::<usize>(),
+        out.payloads as usize,
+        "payload lengths vs bytes written"
+    );
+    assert_eq!(ks.iter().flatten().map(Vec::len).sum::<usize>(), out.keys as usize, "key lengths vs bytes written");
+    let total_headers: usize = hcounts[..count].iter().map(|&c| c as usize).sum();
+    assert_eq!(2 * total_headers, out.nhlens as usize, "header counts vs *nhlens");
+    let fields = unpack(&hdata[..out.hdata as usize], &hlens[..out.nhlens as usize]);
+    let mut at = 0;
+    let got = (0..count)
+        .map(|i| {
+            let headers = (0..hcounts[i] as usize)
+                .map(|j| {
+                    let name = fields[at + 2 * j].clone().expect("a header name is never null");
+                    (name, fields[at + 2 * j + 1].clone())
+                })
+                .collect();
+            at += 2 * hcounts[i] as usize;
+            Got {
+                topic: names[idx[i] as usize].clone(),
+                partition: parts[i],
+                offset: offs[i],
+                timestamp: ts[i],
+                tstype: tst[i],
+                payload: pays[i].clone(),
+                key: ks[i].clone(),
+                headers,
+            }
+        })
+        .collect();
+    (s, got, out)
+}
+
+/// `ConsumeBatch` with big buffers until `count` messages or `limit`.
+pub fn consume_batch_n(h: Handle, count: usize, limit: Duration) -> Vec<Got> {
+    let deadline = Instant::now() + limit;
+    let mut all = Vec::new();
+    while all.len() < count && Instant::now() < deadline {
+        let (s, got, _) = consume_batch(h, 200, Caps::big(1000));
+        assert_eq!(s.code, 0, "ConsumeBatch: {}", s.text);
+        all.extend(got);
+    }
+    all
+}
+
+/// One `ConsumeWith` call with the given capacities (topic, payload, key,
+/// header data, header lengths); on -304 the capacities needed.
+pub fn consume_with_all(
+    h: Handle,
+    timeout_ms: i32,
+    caps: (u32, i32, i32, u32, i32),
+) -> (Status, Option<Got>, (u32, i32, i32, u32, i32)) {
+    let mut topic = guarded(caps.0 as usize);
+    let mut payload = guarded(caps.1.max(0) as usize);
+    let mut key = guarded(caps.2.max(0) as usize);
+    let mut hdata = guarded(caps.3 as usize);
+    let mut hlens = vec![-7i32; caps.4.max(0) as usize + GUARD];
+    let mut lens = caps;
+    let (mut partition, mut offset, mut timestamp, mut tstype, mut nheaders) = (-7i32, -7i64, -7i64, -7i32, -7i32);
+    let s = with_text(|e, l| unsafe {
+        ConsumeWith(
+            h,
+            timeout_ms,
+            topic.as_mut_ptr() as *mut libc::c_char,
+            &mut lens.0,
+            payload.as_mut_ptr() as *mut libc::c_char,
+            &mut lens.1,
+            key.as_mut_ptr() as *mut libc::c_char,
+            &mut lens.2,
+            &mut partition,
+            &mut offset,
+            &mut timestamp,
+            &mut tstype,
+            &mut nheaders,
+            hdata.as_mut_ptr() as *mut libc::c_char,
+            &mut lens.3,
+            hlens.as_mut_ptr(),
+            &mut lens.4,
+            e,
+            l,
+        )
+    });
+    assert_guard(&topic, caps.0 as usize, "topic");
+    assert_guard(&payload, caps.1.max(0) as usize, "payload");
+    assert_guard(&key, caps.2.max(0) as usize, "key");
+    assert_guard(&hdata, caps.3 as usize, "hdata");
+    if s.code != 0 {
+        return (s, None, lens);
+    }
+    let one = |buf: &[u8], len: i32| (len >= 0).then(|| buf[..len as usize].to_vec());
+    let fields = unpack(&hdata[..lens.3 as usize], &hlens[..lens.4 as usize]);
+    assert_eq!(2 * nheaders, lens.4, "*nheaders vs *nhlens");
+    let headers = (0..nheaders as usize).map(|j| (fields[2 * j].clone().unwrap(), fields[2 * j + 1].clone())).collect();
+    let got = Got {
+        topic: String::from_utf8(topic[..lens.0 as usize].to_vec()).unwrap(),
+        partition,
+        offset,
+        timestamp,
+        tstype,
+        payload: one(&payload, lens.1),
+        key: one(&key, lens.2),
+        headers,
+    };
+    (s, Some(got), lens)
+}
