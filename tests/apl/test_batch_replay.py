@@ -490,3 +490,55 @@ def test_null_pointers(lib_path):
         and (r["rc"] == 0 if r["type"].startswith((">", "=")) else r["rc"] != -301)
     ]
     assert not wrong, "NULL pointers not refused:\n" + "\n".join(wrong)
+
+
+def test_sample_batches_and_headers(kafka):
+    """Samples/BatchesAndHeaders.aplf, statement by statement through the
+    mirror, on a mock cluster of its own as the sample starts one."""
+    import apl_source
+    from apl_mirror import MockCluster
+
+    sample = (apl_source.BINDING / "Samples" / "BatchesAndHeaders.aplf").read_text(encoding="utf-8")
+    # The replay below follows these lines; a changed sample must be replayed anew.
+    for line in ("mock.create_topic'readings' 2", "pays←{'reading ',⍕⍵}¨⍳100", "keys←{'sensor-',⍕3|⍵}¨⍳100",
+                 "hdrs←1 2⍴'unit' 'celsius'",
+                 "(rc ids statuses)←producer.produce_batch'readings'pays keys ¯1 0 hdrs", ":While rc=¯184",
+                 "(pays keys)←(⊂statuses≠0)/¨pays keys", "reports⍪←2⊃producer.delivery_reports 100",
+                 "consumer.from_beginning'readings'", "(rc table)←consumer.consume_batch 1000",
+                 "table⍪←1↓2⊃consumer.consume_batch 1000"):
+        assert line in sample, f"BatchesAndHeaders no longer has {line!r}"
+    mock = MockCluster(kafka)
+    assert mock.create_topic("readings", 2)[0] == 0
+    config = [("bootstrap.servers", mock.Bootstrap)]
+    producer = Producer(kafka, config)
+    pays = [f"reading {i}" for i in range(1, 101)]
+    keys = [f"sensor-{i % 3}" for i in range(1, 101)]
+    hdrs = Table([["unit", "celsius"]])
+    rc, ids, statuses = producer.produce_batch("readings", pays, keys, -1, 0, hdrs)
+    while rc == -184:
+        producer.update_outstanding()
+        pays, keys = ([x for x, s in zip(v, statuses) if s != 0] for v in (pays, keys))
+        rc, ids, statuses = producer.produce_batch("readings", pays, keys, -1, 0, hdrs)
+    assert rc == 0
+    reports = Table()
+    for _ in range(20):
+        reports += producer.delivery_reports(100)[1]
+        if len(reports) >= 100:
+            break
+    assert len(reports) == 100 and all(r[1] == 0 for r in reports)
+    assert sum(r[2] == 0 for r in reports) + sum(r[2] == 1 for r in reports) == 100
+    producer.unmake()
+    consumer = Consumer(kafka, config)
+    consumer.from_beginning("readings")
+    rc, table = consumer.consume_batch(1000)
+    for _ in range(20):
+        if len(table) >= 101:
+            break
+        table += consumer.consume_batch(1000)[1][1:]
+    assert len(table) == 101
+    assert sorted(row[1] for row in table[1:]) == sorted(f"reading {i}" for i in range(1, 101))
+    assert all(row[6] == hdrs for row in table[1:])
+    offsets = [row[4] for row in table[1:] if row[3] == 1]
+    assert offsets == list(range(len(offsets)))
+    consumer.unmake()
+    assert mock.close() == 0
