@@ -323,7 +323,12 @@ int Committed(void *cons, void *subscr, int64_t *offset);
 
 // Closes and releases a consumer handle (or a client handle that never
 // subscribed): leaves the group, committing first when
-// `enable.auto.commit` is on. Returns 0, or `KAFKA_ERR_BAD_HANDLE` when
+// `enable.auto.commit` is on, waiting at most 10 s (librdkafka alone can
+// wait `session.timeout.ms` when the brokers are gone). The handle is
+// released whatever the outcome. Returns 0; -185 when the group could not
+// be left in time (what was consumed since the last commit may then not be
+// committed; also written to stderr, since destructors often ignore the
+// status); `KAFKA_ERR_BAD_HANDLE` when
 // `cons` is not a live client handle or is a producer (then nothing is
 // released), including a second call on the same handle.
 int UninitConsumer(void *cons);
@@ -501,12 +506,16 @@ int Metadata(void *kafka, const char *topic, int32_t timeout_ms, char *result, i
 // client on this machine can use it, in this process or another, for as
 // long as the handle lives. Topics are created on first use, or with
 // `MockCreateTopic`. It keeps about 5 MiB per partition; older data is
-// dropped. Not a replacement for a real broker in production.
+// dropped. Not a replacement for a real broker in production. When
+// `bootstrap` is NULL or too small for the address and its NUL, no cluster
+// is kept: returns `KAFKA_ERR_TOO_SMALL` with the size needed in `*plen`.
 int NewMockCluster(int32_t brokers, void **mock, char *bootstrap, int32_t *plen);
 
-// Creates `topic` with `partitions` partitions and replication factor
-// `replication` (at most the broker count) on a mock cluster. Returns 0 or
-// librdkafka's error with its text in `errtxt`.
+// Creates `topic` with `partitions` partitions (1 to 10000) and replication
+// factor `replication` (1 to the broker count) on a mock cluster; the name
+// must be one a Kafka broker accepts (1 to 249 of `a-z A-Z 0-9 . _ -`, not
+// "." or ".."). Returns 0, `KAFKA_ERR_INVALID_ARGUMENT` for counts or names
+// out of range, or librdkafka's error, with its text in `errtxt`.
 int MockCreateTopic(void *mock, const char *topic, int32_t partitions, int32_t replication, char *errtxt, int32_t *plen);
 
 // Stops a mock cluster and releases its handle. Its clients then see the
@@ -559,8 +568,9 @@ int Produce(void *prod, const char *topic, const char *payload, uint32_t paylen,
 // Reports not yet collected are kept in memory, 16 bytes each.
 int DeliveryReport(void *prod, unsigned long long *msgid, int *err, int *plength);
 
-// As `DeliveryReport`, but waits at most `timeout_ms` (0: never) for the
-// first report when messages are in flight and none has reported yet. A
+// As `DeliveryReport`, but waits at most `timeout_ms` (0: never; negative:
+// until a report comes, which `message.timeout.ms` bounds) for the first
+// report when messages are in flight and none has reported yet. A
 // producing loop that collects reports as it goes passes 0.
 int DeliveryReportWait(void *prod, unsigned long long *msgid, int *err, int *plength, int32_t timeout_ms);
 
@@ -569,7 +579,8 @@ int DeliveryReportWait(void *prod, unsigned long long *msgid, int *err, int *ple
 // entry, length written on return). Returns 0.
 int DRMessageError(const int *err, char *errtxt, int *plen);
 
-// Waits up to `timeout_ms` until every message produced on `prod` has its
+// Waits up to `timeout_ms` (negative: until done, which `message.timeout.ms`
+// bounds) until every message produced on `prod` has its
 // delivery report (kept for `DeliveryReport`), and writes the number still
 // in flight to `*inflight` (optional). Returns 0 when none is left, -185
 // (timed out) when some are. On a handle that has not produced yet:

@@ -45,6 +45,9 @@ pub struct NewTopic {
 /// Kafka's rule for topic names: 1 to 249 of `[a-zA-Z0-9._-]`, not `.` or
 /// `..`. Checked here so the mock cluster refuses what a broker refuses.
 pub fn check_topic_name(name: &str) -> std::result::Result<(), String> {
+    if topic_name_is_legal(name.as_bytes()) {
+        return Ok(());
+    }
     let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
     if name.is_empty() {
         Err("the topic name is empty".into())
@@ -57,6 +60,14 @@ pub fn check_topic_name(name: &str) -> std::result::Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// The fast check, for every produced message.
+pub fn topic_name_is_legal(name: &[u8]) -> bool {
+    (1..=249).contains(&name.len())
+        && name != b"."
+        && name != b".."
+        && name.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
 fn invalid_topic(name: &str, why: String) -> Outcome {

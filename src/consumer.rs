@@ -175,7 +175,15 @@ pub struct Consumer {
     pub(crate) commit_queue: *mut rd::rd_kafka_queue_t,
     pub(crate) commit_reports: Mutex<VecDeque<crate::partition_list::Entry>>,
     pub(crate) commits_in_flight: std::sync::atomic::AtomicU64,
+    /// Set once `close` has run; `left_open` when it could not finish.
+    closed: AtomicBool,
+    left_open: AtomicBool,
 }
+
+/// How long closing may wait to leave the group (and commit, with
+/// auto-commit): librdkafka alone waits up to `session.timeout.ms` (45 s)
+/// when the brokers are gone.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 // SAFETY: rd_kafka_t is thread-safe for poll/commit/committed; `kept` is
 // behind a mutex.
@@ -211,6 +219,7 @@ impl Consumer {
                 unsafe { rd::rd_kafka_conf_set(conf, key.as_ptr(), value.as_ptr(), errstr.as_mut_ptr(), errstr.len()) };
             }
         }
+        crate::rebalance::install(conf);
         // SAFETY: conf is our fresh copy; on success rd_kafka_new owns it.
         let rk = unsafe {
             rd::rd_kafka_new(rd::rd_kafka_type_t::RD_KAFKA_CONSUMER, conf, errstr.as_mut_ptr(), errstr.len())
@@ -230,6 +239,8 @@ impl Consumer {
             commit_queue: unsafe { rd::rd_kafka_queue_new(rk) },
             commit_reports: Mutex::new(VecDeque::new()),
             commits_in_flight: std::sync::atomic::AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            left_open: AtomicBool::new(false),
         };
         // SAFETY: rk is live. Routes all events to the consumer queue.
         check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
@@ -327,7 +338,7 @@ impl Consumer {
             }
         }
         // SAFETY: rk is live; the returned message is ours.
-        let raw = unsafe { rd::rd_kafka_consumer_poll(self.rk, millis(wait)) };
+        let raw = crate::rebalance::polling(self, || unsafe { rd::rd_kafka_consumer_poll(self.rk, millis(wait)) });
         // Built only when non-null: a Message destroys what it holds.
         if raw.is_null() {
             None
@@ -426,16 +437,75 @@ fn copy_terminated(buf: &mut [u8], data: &[u8]) {
     }
 }
 
+impl Consumer {
+    /// Leaves the group, committing first when auto-commit is on, waiting
+    /// at most `CLOSE_WAIT`. Later calls do nothing.
+    pub fn close(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        // Kept messages were never handed out: they are not consumed.
+        self.drop_kept(|_, _| true);
+        // SAFETY: rk is live; the queue is ours and destroyed below; an
+        // error object is ours.
+        unsafe {
+            let queue = rd::rd_kafka_queue_new(self.rk);
+            let error = rd::rd_kafka_consumer_close_queue(self.rk, queue);
+            if !error.is_null() {
+                rd::rd_kafka_queue_destroy(queue);
+                self.left_open.store(true, Ordering::Release);
+                return Err(Error::from_rd_error(error));
+            }
+            let deadline = std::time::Instant::now() + CLOSE_WAIT;
+            crate::rebalance::polling(self, || {
+                while rd::rd_kafka_consumer_closed(self.rk) == 0 && std::time::Instant::now() < deadline {
+                    rd::rd_kafka_queue_poll_callback(queue, 100);
+                }
+            });
+            let done = rd::rd_kafka_consumer_closed(self.rk) != 0;
+            rd::rd_kafka_queue_destroy(queue);
+            if done {
+                return Ok(());
+            }
+        }
+        self.left_open.store(true, Ordering::Release);
+        Err(Error::kafka_with(
+            rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED_OUT,
+            format!(
+                "the consumer could not leave its group within {} s (are the brokers reachable?); what was \
+                 consumed since the last commit may not be committed",
+                CLOSE_WAIT.as_secs()
+            ),
+        ))
+    }
+}
+
+/// A consumer instance to destroy away from the caller's thread.
+struct Leftover(*mut rd::rd_kafka_t, *mut rd::rd_kafka_queue_t);
+
+// SAFETY: librdkafka instances and queues may be destroyed from any thread.
+unsafe impl Send for Leftover {}
+
+impl Leftover {
+    fn destroy(self) {
+        // SAFETY: the last reference is gone; the queue goes before rk.
+        unsafe {
+            rd::rd_kafka_queue_destroy(self.1);
+            rd::rd_kafka_destroy_flags(self.0, rd::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
+    }
+}
+
 impl Drop for Consumer {
     fn drop(&mut self) {
-        // Messages hold references into rk: destroy them first. Close leaves
-        // the group (committing first when auto-commit is on).
-        self.kept.lock().clear();
-        // SAFETY: the last reference is gone.
-        unsafe {
-            rd::rd_kafka_consumer_close(self.rk);
-            rd::rd_kafka_queue_destroy(self.commit_queue);
-            rd::rd_kafka_destroy(self.rk);
+        let _ = self.close();
+        let leftover = Leftover(self.rk, self.commit_queue);
+        if self.left_open.load(Ordering::Acquire) {
+            // librdkafka still waits for the group it could not leave, up
+            // to session.timeout.ms: let that happen off the caller's thread.
+            std::thread::spawn(move || leftover.destroy());
+        } else {
+            leftover.destroy();
         }
     }
 }

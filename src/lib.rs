@@ -24,5 +24,6 @@ pub mod metadata;
 pub mod mock_cluster;
 pub mod partition_list;
 pub mod producer;
+pub mod rebalance;
 pub mod registry;
 pub mod transactions;

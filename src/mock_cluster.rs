@@ -13,7 +13,11 @@ pub struct MockCluster {
     host: *mut rd::rd_kafka_t,
     cluster: *mut rd::rd_kafka_mock_cluster_t,
     bootstrap: String,
+    brokers: i32,
 }
+
+/// The most partitions a mock topic may have: each costs memory up front.
+const MAX_PARTITIONS: i32 = 10_000;
 
 // SAFETY: the mock cluster API is thread-safe (it posts to the cluster's
 // own thread).
@@ -60,7 +64,7 @@ impl MockCluster {
             rd::rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, 0);
             cstr_lossy(rd::rd_kafka_mock_cluster_bootstraps(cluster))
         };
-        Ok(MockCluster { host, cluster, bootstrap })
+        Ok(MockCluster { host, cluster, bootstrap, brokers })
     }
 
     /// The `bootstrap.servers` value for clients of this cluster.
@@ -71,9 +75,19 @@ impl MockCluster {
     /// Creates a topic (topics are also created on first use, with librdkafka's
     /// mock default partition count).
     pub fn create_topic(&self, topic: &CStr, partitions: i32, replication: i32) -> Result<()> {
-        if partitions < 1 || replication < 1 {
-            return Err(Error::invalid_argument("partitions and replication factor must be at least 1"));
+        // librdkafka aborts the process on counts it cannot allocate.
+        if !(1..=MAX_PARTITIONS).contains(&partitions) {
+            return Err(Error::invalid_argument(format!(
+                "a mock topic has 1 to {MAX_PARTITIONS} partitions, not {partitions}"
+            )));
         }
+        if !(1..=self.brokers).contains(&replication) {
+            return Err(Error::invalid_argument(format!(
+                "the replication factor is 1 to the broker count ({}), not {replication}",
+                self.brokers
+            )));
+        }
+        crate::admin::check_topic_name(&topic.to_string_lossy()).map_err(Error::invalid_argument)?;
         // SAFETY: cluster is live; topic is NUL-terminated.
         check(unsafe { rd::rd_kafka_mock_topic_create(self.cluster, topic.as_ptr(), partitions, replication) })
     }

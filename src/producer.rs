@@ -135,6 +135,15 @@ impl Producer {
     pub fn produce_message(&self, m: &Outgoing<'_>) -> (u64, Result<()>) {
         use rd::rd_kafka_vtype_t::*;
         let message_id = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
+        // The mock cluster takes names a broker refuses: refuse them here,
+        // so both say the same at once.
+        if !crate::admin::topic_name_is_legal(m.topic.to_bytes()) {
+            let why = crate::admin::check_topic_name(&m.topic.to_string_lossy()).unwrap_err();
+            return (
+                message_id,
+                Err(Error::kafka_with(rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION, why)),
+            );
+        }
         let blank = vu(RD_KAFKA_VTYPE_END, rd::rd_kafka_vu_s__bindgen_ty_1 { i: 0 });
         let mut args = [
             vu(RD_KAFKA_VTYPE_TOPIC, rd::rd_kafka_vu_s__bindgen_ty_1 { cstr: m.topic.as_ptr() }),
@@ -239,7 +248,7 @@ impl Producer {
     /// `message.timeout.ms` (librdkafka fails a message by then), and says
     /// whether any message the application has no report for was lost.
     pub fn close(&self) -> Result<()> {
-        let left = self.flush(self.message_timeout + Duration::from_secs(5));
+        let left = self.flush(self.longest_wait());
         if left > 0 {
             return Err(Error::kafka_with(
                 rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED_OUT,
@@ -260,6 +269,12 @@ impl Producer {
                 ),
             )),
         }
+    }
+
+    /// The longest any wait for this producer's messages can need: every
+    /// message has its outcome by `message.timeout.ms` (plus a margin).
+    pub fn longest_wait(&self) -> Duration {
+        self.message_timeout + Duration::from_secs(5)
     }
 
     /// Runs `call`, which may serve delivery reports on this thread

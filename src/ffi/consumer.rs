@@ -154,7 +154,12 @@ pub unsafe extern "C" fn Committed(cons: *mut c_void, subscr: *mut c_void, offse
 
 /// Closes and releases a consumer handle (or a client handle that never
 /// subscribed): leaves the group, committing first when
-/// `enable.auto.commit` is on. Returns 0, or `KAFKA_ERR_BAD_HANDLE` when
+/// `enable.auto.commit` is on, waiting at most 10 s (librdkafka alone can
+/// wait `session.timeout.ms` when the brokers are gone). The handle is
+/// released whatever the outcome. Returns 0; -185 when the group could not
+/// be left in time (what was consumed since the last commit may then not be
+/// committed; also written to stderr, since destructors often ignore the
+/// status); `KAFKA_ERR_BAD_HANDLE` when
 /// `cons` is not a live client handle or is a producer (then nothing is
 /// released), including a second call on the same handle.
 #[no_mangle]
@@ -170,9 +175,14 @@ pub unsafe extern "C" fn UninitConsumer(cons: *mut c_void) -> c_int {
                 Ok(())
             }
         })?;
-        // The consumer closes when the last reference goes, here or when a
-        // call still running on another thread returns.
-        drop(client);
+        // With the last reference, close here and say how it went; else
+        // the consumer closes when a call still running on another thread
+        // returns.
+        if std::sync::Arc::strong_count(&client) == 1 {
+            if let Some(consumer) = client.existing_consumer()? {
+                consumer.close().inspect_err(|e| eprintln!("kafka.so: UninitConsumer: {}", e.text))?;
+            }
+        }
         Ok(0)
     })
 }

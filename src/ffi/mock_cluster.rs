@@ -14,7 +14,9 @@ use crate::registry;
 /// client on this machine can use it, in this process or another, for as
 /// long as the handle lives. Topics are created on first use, or with
 /// `MockCreateTopic`. It keeps about 5 MiB per partition; older data is
-/// dropped. Not a replacement for a real broker in production.
+/// dropped. Not a replacement for a real broker in production. When
+/// `bootstrap` is NULL or too small for the address and its NUL, no cluster
+/// is kept: returns `KAFKA_ERR_TOO_SMALL` with the size needed in `*plen`.
 #[no_mangle]
 pub unsafe extern "C" fn NewMockCluster(
     brokers: i32,
@@ -24,8 +26,17 @@ pub unsafe extern "C" fn NewMockCluster(
 ) -> c_int {
     guard(ErrorText::new(bootstrap, plen), |address| {
         let out = required(mock, "mock")?;
+        let capacity = *required(plen, "plen")? as usize;
         let cluster = MockCluster::start(brokers)?;
         let text = cluster.bootstrap().to_string();
+        if bootstrap.is_null() || text.len() >= capacity {
+            // Nothing is kept: the cluster stops, and the size needed
+            // (with the NUL) is the answer.
+            drop(cluster);
+            *plen = (text.len() + 1) as i32;
+            address.keep();
+            return Ok(crate::error::KAFKA_ERR_TOO_SMALL);
+        }
         *out = registry::register(cluster);
         // The address is this function's result, written on success.
         address.write(&text);
@@ -33,9 +44,11 @@ pub unsafe extern "C" fn NewMockCluster(
     })
 }
 
-/// Creates `topic` with `partitions` partitions and replication factor
-/// `replication` (at most the broker count) on a mock cluster. Returns 0 or
-/// librdkafka's error with its text in `errtxt`.
+/// Creates `topic` with `partitions` partitions (1 to 10000) and replication
+/// factor `replication` (1 to the broker count) on a mock cluster; the name
+/// must be one a Kafka broker accepts (1 to 249 of `a-z A-Z 0-9 . _ -`, not
+/// "." or ".."). Returns 0, `KAFKA_ERR_INVALID_ARGUMENT` for counts or names
+/// out of range, or librdkafka's error, with its text in `errtxt`.
 #[no_mangle]
 pub unsafe extern "C" fn MockCreateTopic(
     mock: *mut c_void,

@@ -74,6 +74,17 @@ impl ErrorText {
         }
     }
 
+    /// Keeps what the body set in `*len` itself (a size needed) on success.
+    pub(crate) fn keep(&self) {
+        self.written.set(true);
+    }
+
+    /// A negative capacity breaks the contract: the call does nothing.
+    fn negative(&self) -> bool {
+        // SAFETY: len is NULL or, by the contract, points to the capacity.
+        !self.len.is_null() && unsafe { *self.len } < 0
+    }
+
     fn clear(&self) {
         if !self.len.is_null() && !self.written.get() {
             // SAFETY: checked non-null above.
@@ -91,6 +102,9 @@ impl ErrorText {
 /// (unless the body wrote a result text into it); an `Error` gives its code
 /// and text; a panic gives `KAFKA_ERR_INTERNAL`.
 pub(crate) fn guard(errtxt: ErrorText, body: impl FnOnce(&ErrorText) -> Result<c_int>) -> c_int {
+    if errtxt.negative() {
+        return crate::error::KAFKA_ERR_INVALID_ARGUMENT;
+    }
     match catch_unwind(AssertUnwindSafe(|| body(&errtxt))) {
         Ok(Ok(status)) => {
             errtxt.clear();

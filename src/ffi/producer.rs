@@ -72,11 +72,12 @@ pub unsafe extern "C" fn DeliveryReport(
     err: *mut c_int,
     plength: *mut c_int,
 ) -> c_int {
-    guard(ErrorText::none(), |_| take_reports(prod, msgid, err, plength, REPORT_WAIT))
+    guard(ErrorText::none(), |_| take_reports(prod, msgid, err, plength, Wait::For(REPORT_WAIT)))
 }
 
-/// As `DeliveryReport`, but waits at most `timeout_ms` (0: never) for the
-/// first report when messages are in flight and none has reported yet. A
+/// As `DeliveryReport`, but waits at most `timeout_ms` (0: never; negative:
+/// until a report comes, which `message.timeout.ms` bounds) for the first
+/// report when messages are in flight and none has reported yet. A
 /// producing loop that collects reports as it goes passes 0.
 #[no_mangle]
 pub unsafe extern "C" fn DeliveryReportWait(
@@ -86,9 +87,7 @@ pub unsafe extern "C" fn DeliveryReportWait(
     plength: *mut c_int,
     timeout_ms: i32,
 ) -> c_int {
-    guard(ErrorText::none(), |_| {
-        take_reports(prod, msgid, err, plength, Duration::from_millis(timeout_ms.max(0) as u64))
-    })
+    guard(ErrorText::none(), |_| take_reports(prod, msgid, err, plength, Wait::of(timeout_ms)))
 }
 
 fn take_reports(
@@ -96,7 +95,7 @@ fn take_reports(
     msgid: *mut c_ulonglong,
     err: *mut c_int,
     plength: *mut c_int,
-    wait: Duration,
+    wait: Wait,
 ) -> Result<c_int, Error> {
     // Reports that are ready are served without waiting, and so without
     // taking a reference on the handle; only an empty answer may wait.
@@ -114,15 +113,38 @@ fn take_reports(
         Ok((served, length, ids, statuses))
     })??;
     *length = match served {
-        Some((0, in_flight)) if in_flight > 0 && !ids.is_empty() && !wait.is_zero() => {
+        Some((0, in_flight)) if in_flight > 0 && !ids.is_empty() && !matches!(wait, Wait::For(Duration::ZERO)) => {
             let client = registry::get::<Client>(prod)?;
             let capacity = ids.len();
-            client.existing_producer()?.map_or(0, |p| p.take_reports(capacity, wait, pairs(ids, statuses))) as c_int
+            client.existing_producer()?.map_or(0, |p| p.take_reports(capacity, wait.on(p), pairs(ids, statuses)))
+                as c_int
         }
         Some((count, _)) => count as c_int,
         None => 0,
     };
     Ok(0)
+}
+
+/// A caller's wait: milliseconds, or, when negative, as long as the
+/// producer's messages can take (librdkafka's -1, "until done", bounded by
+/// `message.timeout.ms`).
+#[derive(Clone, Copy)]
+enum Wait {
+    For(Duration),
+    UntilDone,
+}
+
+impl Wait {
+    fn of(ms: i32) -> Wait {
+        u64::try_from(ms).map_or(Wait::UntilDone, |ms| Wait::For(Duration::from_millis(ms)))
+    }
+
+    fn on(self, producer: &crate::producer::Producer) -> Duration {
+        match self {
+            Wait::For(d) => d,
+            Wait::UntilDone => producer.longest_wait(),
+        }
+    }
 }
 
 /// Dyalog's report: (message id, status) pairs.
@@ -148,7 +170,8 @@ pub unsafe extern "C" fn DRMessageError(err: *const c_int, errtxt: *mut c_char, 
     })
 }
 
-/// Waits up to `timeout_ms` until every message produced on `prod` has its
+/// Waits up to `timeout_ms` (negative: until done, which `message.timeout.ms`
+/// bounds) until every message produced on `prod` has its
 /// delivery report (kept for `DeliveryReport`), and writes the number still
 /// in flight to `*inflight` (optional). Returns 0 when none is left, -185
 /// (timed out) when some are. On a handle that has not produced yet:
@@ -158,7 +181,7 @@ pub unsafe extern "C" fn Flush(prod: *mut c_void, timeout_ms: i32, inflight: *mu
     guard(ErrorText::none(), |_| {
         let client = registry::get::<Client>(prod)?;
         let left = match client.existing_producer()? {
-            Some(producer) => producer.flush(Duration::from_millis(timeout_ms.max(0) as u64)),
+            Some(producer) => producer.flush(Wait::of(timeout_ms).on(producer)),
             None => 0,
         };
         set_optional(inflight, left.min(i32::MAX as u64) as i32);
