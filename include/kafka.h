@@ -522,6 +522,27 @@ int MockCreateTopic(void *mock, const char *topic, int32_t partitions, int32_t r
 // brokers as down.
 int DestroyMockCluster(void *mock);
 
+// Takes broker `broker` of the mock cluster down: its connections close
+// and new ones are refused, as when a broker process dies.
+int MockBrokerDown(void *mock, int32_t broker, char *errtxt, int *plen);
+
+// Brings broker `broker` of the mock cluster back up.
+int MockBrokerUp(void *mock, int32_t broker, char *errtxt, int *plen);
+
+// Delays every answer of broker `broker` by `rtt_ms` milliseconds (0: none).
+int MockSetRtt(void *mock, int32_t broker, int32_t rtt_ms, char *errtxt, int *plen);
+
+// Makes the next `count` requests of Kafka API `apikey` (0 Produce, 1
+// Fetch, 2 ListOffsets, 3 Metadata, 8 OffsetCommit, 9 OffsetFetch, 10
+// FindCoordinator, 22 InitProducerId, …) to the mock cluster fail with
+// `errors[0]`, `errors[1]`, … (Kafka error codes, e.g. 6 not leader, 7
+// request timed out), in order; then they succeed again.
+int MockPushRequestErrors(void *mock, int32_t apikey, const int32_t *errors, int32_t count, char *errtxt, int *plen);
+
+// Moves the leadership of (`topic`, `partition`) to broker `broker`, as an
+// election after a failure would.
+int MockSetLeader(void *mock, const char *topic, int32_t partition, int32_t broker, char *errtxt, int *plen);
+
 // Creates an empty topic-partition list in `*subscr`. A list is released by
 // the call that takes ownership of it (`SubscribeConsumerTPList`,
 // `Committed`), or else by `DelTopicPartitionList`.

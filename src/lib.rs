@@ -22,6 +22,7 @@ pub mod json;
 pub mod messages;
 pub mod metadata;
 pub mod mock_cluster;
+pub mod mock_faults;
 pub mod partition_list;
 pub mod producer;
 pub mod rebalance;

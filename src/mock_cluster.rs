@@ -10,10 +10,10 @@ use crate::registry::Kind;
 
 pub struct MockCluster {
     /// The client instance that hosts the cluster's threads.
-    host: *mut rd::rd_kafka_t,
-    cluster: *mut rd::rd_kafka_mock_cluster_t,
+    pub(crate) host: *mut rd::rd_kafka_t,
+    pub(crate) cluster: *mut rd::rd_kafka_mock_cluster_t,
     bootstrap: String,
-    brokers: i32,
+    pub(crate) brokers: i32,
 }
 
 /// The most partitions a mock topic may have: each costs memory up front.

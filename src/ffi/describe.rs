@@ -53,6 +53,11 @@ pub const EXPORTS: &[Export] = &[
     added("NewMockCluster", "I4 >P >0T1 =I4"),
     added("MockCreateTopic", "P <0T1 I4 I4 >0T1 =I4"),
     added("DestroyMockCluster", "P"),
+    added("MockBrokerDown", "P I4 >0T1 =I4"),
+    added("MockBrokerUp", "P I4 >0T1 =I4"),
+    added("MockSetRtt", "P I4 I4 >0T1 =I4"),
+    added("MockPushRequestErrors", "P I4 <I4[] I4 >0T1 =I4"),
+    added("MockSetLeader", "P <0T1 I4 I4 >0T1 =I4"),
     // Consumer control; partition vectors out are Dyalog's CommitReport shape.
     added("Assign", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
     added("Assignment", "P >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),

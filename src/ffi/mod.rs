@@ -28,6 +28,7 @@ pub mod events;
 pub mod groups;
 pub mod metadata;
 pub mod mock_cluster;
+pub mod mock_faults;
 pub mod partition_list;
 pub mod producer;
 pub mod transactions;

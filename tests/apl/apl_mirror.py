@@ -316,6 +316,26 @@ class Kafka:
         )
         return [rc, err[:n]]
 
+    def mock_broker_down(self, mock, broker):
+        rc, err, n = self._na("mock_broker_down", mock=mock, broker=broker)
+        return [rc, err[:n]]
+
+    def mock_broker_up(self, mock, broker):
+        rc, err, n = self._na("mock_broker_up", mock=mock, broker=broker)
+        return [rc, err[:n]]
+
+    def mock_set_rtt(self, mock, broker, ms):
+        rc, err, n = self._na("mock_set_rtt", mock=mock, broker=broker, ms=ms)
+        return [rc, err[:n]]
+
+    def mock_push_request_errors(self, mock, apikey, errors):
+        rc, err, n = self._na("mock_push_request_errors", mock=mock, apikey=apikey, errors=ravel(errors))
+        return [rc, err[:n]]
+
+    def mock_set_leader(self, mock, topic, partition, broker):
+        rc, err, n = self._na("mock_set_leader", mock=mock, topic=cstr(topic), partition=partition, broker=broker)
+        return [rc, err[:n]]
+
     def destroy_mock_cluster(self, mock):
         return self._na("destroy_mock_cluster", mock=mock)
 
@@ -941,6 +961,21 @@ class MockCluster:
     def create_topic(self, *args):
         topic, partitions, replication = list(args) + ["", 1, 1][len(args):]
         return self.kafka.mock_create_topic(self.handle, topic, partitions, replication)
+
+    def broker_down(self, broker):
+        return self.kafka.mock_broker_down(self.handle, broker)
+
+    def broker_up(self, broker):
+        return self.kafka.mock_broker_up(self.handle, broker)
+
+    def set_rtt(self, broker, ms):
+        return self.kafka.mock_set_rtt(self.handle, broker, ms)
+
+    def push_request_errors(self, apikey, errors):
+        return self.kafka.mock_push_request_errors(self.handle, apikey, errors)
+
+    def set_leader(self, topic, partition, broker):
+        return self.kafka.mock_set_leader(self.handle, topic, partition, broker)
 
     def close(self):
         r = 0
