@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rdkafka_sys as rd;
 
 use crate::consumer::Consumer;
-use crate::consumer_control::{raw_list, OFFSET_INVALID};
+use crate::consumer_control::{first_entry_error, raw_list, OFFSET_INVALID};
 use crate::error::{check, Error, Result};
 use crate::partition_list::{entry_of, Entry, RawList};
 use crate::producer::millis;
@@ -92,13 +92,13 @@ impl Consumer {
 
     /// Synchronous commit of explicit offsets (each the next offset to
     /// read), or of the stored offsets of the assignment when empty.
-    pub fn commit_offsets(&self, offsets: &[Entry]) -> Result<Vec<Entry>> {
+    pub fn commit_offsets(&self, offsets: &[Entry]) -> Result<()> {
         self.need_group("CommitOffsets")?;
         let list = raw_list(offsets);
         let raw = if offsets.is_empty() { std::ptr::null() } else { list.0 as *const _ };
         // SAFETY: rk is live; raw is NULL or our list, updated with results.
         check(unsafe { rd::rd_kafka_commit(self.rk, raw, 0) })?;
-        Ok(list.entries().iter().map(entry_of).collect())
+        first_entry_error(&list)
     }
 
     /// Marks offsets (each the next offset to read: last processed + 1) as
@@ -110,19 +110,8 @@ impl Consumer {
         let list = raw_list(offsets);
         // SAFETY: rk is live; list is ours and gets per-partition results.
         let err = unsafe { rd::rd_kafka_offsets_store(self.rk, list.0) };
-        for e in list.entries().iter().map(entry_of) {
-            if e.status != 0 {
-                return Err(Error::new(
-                    e.status,
-                    format!(
-                        "{} [{}]: {} (only assigned partitions can store offsets)",
-                        e.topic,
-                        e.partition,
-                        crate::error::describe_code(e.status)
-                    ),
-                ));
-            }
-        }
+        first_entry_error(&list)
+            .map_err(|e| Error::new(e.code, format!("{} (only assigned partitions store offsets)", e.text)))?;
         check(err)
     }
 

@@ -262,7 +262,8 @@ pub fn watermarks(conn: Connection<'_>, topic: &CStr, partition: i32, timeout: D
     Ok((low, high))
 }
 
-fn first_entry_error(list: &RawList) -> Result<()> {
+/// The first per-partition error librdkafka left in `list`, if any.
+pub(crate) fn first_entry_error(list: &RawList) -> Result<()> {
     for e in list.entries() {
         if e.err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
             let entry = entry_of(e);

@@ -84,6 +84,19 @@ pub(crate) fn input_partitions(
     Ok((0..count).map(|i| Entry::new(&names[i], partitions[i], offsets.map_or(default_offset, |o| o[i]))).collect())
 }
 
+/// Partition vectors with required offsets (when count is not 0).
+pub(crate) fn input_offsets(
+    topics: *const c_char,
+    partitions: *const i32,
+    offsets: *const i64,
+    count: i32,
+) -> Result<Vec<Entry>> {
+    if count > 0 && offsets.is_null() {
+        return Err(Error::invalid_argument("offsets is NULL but count is not 0"));
+    }
+    input_partitions(topics, partitions, offsets, count, crate::consumer_control::OFFSET_INVALID)
+}
+
 /// `key=value` lines; a line without `=` is a key alone (`None`).
 pub(crate) fn input_settings(ptr: *const c_char, what: &str) -> Result<Vec<(String, Option<String>)>> {
     Ok(input_name_list(ptr, what)?
@@ -106,6 +119,25 @@ pub(crate) struct PartitionsOut {
 }
 
 impl PartitionsOut {
+    /// Output partition vectors, checked before any work is done: the two
+    /// lengths are required and the arrays must hold `*count` entries.
+    pub(crate) fn checked(
+        topics: *mut c_char,
+        topicslen: *mut u32,
+        partitions: *mut i32,
+        offsets: *mut i64,
+        errors: *mut i32,
+        count: *mut i32,
+    ) -> Result<Self> {
+        let text = *required(topicslen, "topicslen")? as usize;
+        let room = input_count(*required(count, "count")?, "*count")?;
+        output_bytes(topics, text, "topics")?;
+        output_array(partitions, room, "partitions")?;
+        output_array(offsets, room, "offsets")?;
+        output_array(errors, room, "errors")?;
+        Ok(PartitionsOut { topics, topicslen, partitions, offsets, errors, count })
+    }
+
     /// Writes `entries`, or sets the sizes needed and fails with
     /// `KAFKA_ERR_TOO_SMALL` when they do not fit.
     pub(crate) fn write(&self, entries: &[Entry]) -> Result<c_int> {

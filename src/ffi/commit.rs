@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use libc::{c_char, c_int, c_void};
 
-use super::arrays::{input_count, input_partitions, timeout, PartitionsOut};
+use super::arrays::{input_count, input_offsets, input_partitions, timeout, PartitionsOut};
 use super::{guard, output_array, output_bytes, required, ErrorText};
 use crate::client::Client;
 use crate::consumer_control::OFFSET_INVALID;
@@ -33,11 +33,7 @@ pub unsafe extern "C" fn CommitAsync(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let n = input_count(count, "count")?;
-        if n > 0 && offsets.is_null() {
-            return Err(Error::invalid_argument("offsets is NULL but count is not 0"));
-        }
-        let entries = input_partitions(topics, partitions, offsets, count, OFFSET_INVALID)?;
+        let entries = input_offsets(topics, partitions, offsets, count)?;
         registry::get::<Client>(cons)?.consumer()?.commit_async(&entries)?;
         Ok(0)
     })
@@ -125,20 +121,8 @@ pub unsafe extern "C" fn CommitOffsets(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let n = input_count(count, "count")?;
-        if n > 0 && offsets.is_null() {
-            return Err(Error::invalid_argument("offsets is NULL but count is not 0"));
-        }
-        let entries = input_partitions(topics, partitions, offsets, count, OFFSET_INVALID)?;
-        let client = registry::get::<Client>(cons)?;
-        for e in client.consumer()?.commit_offsets(&entries)? {
-            if e.status != 0 {
-                return Err(Error::new(
-                    e.status,
-                    format!("{} [{}]: {}", e.topic, e.partition, crate::error::describe_code(e.status)),
-                ));
-            }
-        }
+        let entries = input_offsets(topics, partitions, offsets, count)?;
+        registry::get::<Client>(cons)?.consumer()?.commit_offsets(&entries)?;
         Ok(0)
     })
 }
@@ -160,11 +144,7 @@ pub unsafe extern "C" fn StoreOffsets(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let n = input_count(count, "count")?;
-        if n > 0 && offsets.is_null() {
-            return Err(Error::invalid_argument("offsets is NULL but count is not 0"));
-        }
-        let entries = input_partitions(topics, partitions, offsets, count, OFFSET_INVALID)?;
+        let entries = input_offsets(topics, partitions, offsets, count)?;
         registry::get::<Client>(cons)?.consumer()?.store_offsets(&entries)?;
         Ok(0)
     })
@@ -193,16 +173,7 @@ pub unsafe extern "C" fn CommittedOffsets(
     guard(ErrorText::new(errtxt, plen), |_| {
         let entries = input_partitions(topics, partitions, std::ptr::null(), count, OFFSET_INVALID)?;
         let wait = timeout(timeout_ms)?;
-        let out = PartitionsOut {
-            topics: otopics,
-            topicslen: otopicslen,
-            partitions: opartitions,
-            offsets: ooffsets,
-            errors: oerrors,
-            count: ocount,
-        };
-        required(otopicslen, "otopicslen")?;
-        required(ocount, "ocount")?;
+        let out = PartitionsOut::checked(otopics, otopicslen, opartitions, ooffsets, oerrors, ocount)?;
         let client = registry::get::<Client>(cons)?;
         let found = client.consumer()?.committed_offsets(&entries, wait)?;
         out.write(&found)

@@ -11,10 +11,23 @@
 use libc::{c_char, c_int, c_void};
 
 use super::arrays::{input_count, input_partitions, timeout, PartitionsOut};
-use super::{guard, input_str, output_array, output_bytes, required, ErrorText};
+use super::{guard, input_str, output_bytes, required, ErrorText};
 use crate::client::Client;
 use crate::consumer_control::{self as control, OFFSET_INVALID};
 use crate::registry;
+
+/// What `list` says of the consumer behind `kafka`; nothing for a client
+/// that is not a consumer (yet).
+fn of_consumer(
+    kafka: *mut c_void,
+    list: impl FnOnce(&crate::consumer::Consumer) -> crate::error::Result<Vec<crate::partition_list::Entry>>,
+) -> crate::error::Result<Vec<crate::partition_list::Entry>> {
+    let client = registry::get::<Client>(kafka)?;
+    match client.existing_consumer()? {
+        Some(consumer) => list(consumer),
+        None => Ok(Vec::new()),
+    }
+}
 
 /// Replaces the consumer's assignment with the partitions given (count 0:
 /// unassigns everything). On a client handle that is not a consumer yet,
@@ -63,13 +76,8 @@ pub unsafe extern "C" fn Assignment(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let out = PartitionsOut { topics, topicslen, partitions, offsets, errors, count };
-        let client = registry::get::<Client>(kafka)?;
-        let assigned = match client.existing_consumer()? {
-            Some(consumer) => consumer.assignment()?,
-            None => Vec::new(),
-        };
-        out.write(&assigned)
+        let out = PartitionsOut::checked(topics, topicslen, partitions, offsets, errors, count)?;
+        out.write(&of_consumer(kafka, |consumer| consumer.assignment())?)
     })
 }
 
@@ -177,21 +185,8 @@ pub unsafe extern "C" fn OffsetsForTimes(
         }
         let entries = input_partitions(topics, partitions, times, count, 0)?;
         let wait = timeout(timeout_ms)?;
-        let out = PartitionsOut {
-            topics: otopics,
-            topicslen: otopicslen,
-            partitions: opartitions,
-            offsets: ooffsets,
-            errors: oerrors,
-            count: ocount,
-        };
-        required(otopicslen, "otopicslen")?;
-        let room = input_count(*required(ocount, "ocount")?, "*ocount")?;
         // Checked before asking the cluster, so bad arguments are said as such.
-        output_array(opartitions, room, "opartitions")?;
-        output_array(ooffsets, room, "ooffsets")?;
-        output_array(oerrors, room, "oerrors")?;
-        output_bytes(otopics, *otopicslen as usize, "otopics")?;
+        let out = PartitionsOut::checked(otopics, otopicslen, opartitions, ooffsets, oerrors, ocount)?;
         let client = registry::get::<Client>(kafka)?;
         let found = control::offsets_for_times(client.connection()?, &entries, wait)?;
         out.write(&found)
@@ -213,13 +208,8 @@ pub unsafe extern "C" fn Position(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let out = PartitionsOut { topics, topicslen, partitions, offsets, errors, count };
-        let client = registry::get::<Client>(kafka)?;
-        let positions = match client.existing_consumer()? {
-            Some(consumer) => consumer.position()?,
-            None => Vec::new(),
-        };
-        out.write(&positions)
+        let out = PartitionsOut::checked(topics, topicslen, partitions, offsets, errors, count)?;
+        out.write(&of_consumer(kafka, |consumer| consumer.position())?)
     })
 }
 
