@@ -115,6 +115,68 @@ unsafe fn topic_outcomes(results: *mut *const rd::rd_kafka_topic_result_t, count
         .collect()
 }
 
+/// One of the three topic requests, as librdkafka spells it.
+struct TopicRequest<T> {
+    op: Op,
+    event: rd::rd_kafka_event_type_t,
+    send: unsafe extern "C" fn(
+        *mut rd::rd_kafka_t,
+        *mut *mut T,
+        usize,
+        *const rd::rd_kafka_AdminOptions_t,
+        *mut rd::rd_kafka_queue_t,
+    ),
+    destroy: unsafe extern "C" fn(*mut *mut T, usize),
+    results: unsafe fn(*mut rd::rd_kafka_event_t, &mut usize) -> *mut *const rd::rd_kafka_topic_result_t,
+}
+
+impl<T> TopicRequest<T> {
+    /// Sends `requests` (items the caller refused already have an outcome
+    /// in `early`) and gives every item its outcome, in the caller's order.
+    /// The requests are destroyed whatever happens.
+    fn run(
+        &self,
+        conn: Connection<'_>,
+        names: &[String],
+        early: Vec<Option<Outcome>>,
+        mut requests: Vec<*mut T>,
+        validate_only: bool,
+        timeout: Duration,
+    ) -> Vec<Outcome> {
+        if requests.is_empty() {
+            return in_order(names, early, Vec::new());
+        }
+        let sent = crate::metadata::require_controller(conn, timeout).and_then(|()| {
+            conn.admin(self.op, timeout, validate_only, self.event, |options, queue| {
+                // SAFETY: the requests are live; librdkafka copies them.
+                unsafe { (self.send)(conn.raw(), requests.as_mut_ptr(), requests.len(), options, queue) }
+            })
+        });
+        // SAFETY: the requests are ours and no longer used.
+        unsafe { (self.destroy)(requests.as_mut_ptr(), requests.len()) };
+        match sent {
+            Err(e) => all_failed(names, early, &e),
+            Ok(event) => {
+                let mut count = 0;
+                // SAFETY: the event, and the results in it, live while `event` does.
+                unsafe { in_order(names, early, topic_outcomes((self.results)(event.0, &mut count), count)) }
+            }
+        }
+    }
+}
+
+unsafe fn created(event: *mut rd::rd_kafka_event_t, count: &mut usize) -> *mut *const rd::rd_kafka_topic_result_t {
+    rd::rd_kafka_CreateTopics_result_topics(rd::rd_kafka_event_CreateTopics_result(event), count)
+}
+
+unsafe fn deleted(event: *mut rd::rd_kafka_event_t, count: &mut usize) -> *mut *const rd::rd_kafka_topic_result_t {
+    rd::rd_kafka_DeleteTopics_result_topics(rd::rd_kafka_event_DeleteTopics_result(event), count)
+}
+
+unsafe fn grown(event: *mut rd::rd_kafka_event_t, count: &mut usize) -> *mut *const rd::rd_kafka_topic_result_t {
+    rd::rd_kafka_CreatePartitions_result_topics(rd::rd_kafka_event_CreatePartitions_result(event), count)
+}
+
 pub fn create_topics(
     conn: Connection<'_>,
     topics: &[NewTopic],
@@ -160,36 +222,14 @@ pub fn create_topics(
         }
         requests.push(new);
     }
-    if requests.is_empty() {
-        return in_order(&names, early, Vec::new());
-    }
-    if let Err(e) = crate::metadata::require_controller(conn, timeout) {
-        // SAFETY: the requests are ours and never sent.
-        unsafe { rd::rd_kafka_NewTopic_destroy_array(requests.as_mut_ptr(), requests.len()) };
-        return all_failed(&names, early, &e);
-    }
-    let sent = conn.admin(
-        Op::RD_KAFKA_ADMIN_OP_CREATETOPICS,
-        timeout,
-        validate_only,
-        rd::RD_KAFKA_EVENT_CREATETOPICS_RESULT,
-        // SAFETY: requests are live; the call copies them.
-        |options, queue| unsafe {
-            rd::rd_kafka_CreateTopics(conn.raw(), requests.as_mut_ptr(), requests.len(), options, queue)
-        },
-    );
-    // SAFETY: the requests are ours and no longer used.
-    unsafe { rd::rd_kafka_NewTopic_destroy_array(requests.as_mut_ptr(), requests.len()) };
-    match sent {
-        Err(e) => all_failed(&names, early, &e),
-        // SAFETY: the event is live while `event` is.
-        Ok(event) => unsafe {
-            let result = rd::rd_kafka_event_CreateTopics_result(event.0);
-            let mut count = 0;
-            let results = rd::rd_kafka_CreateTopics_result_topics(result, &mut count);
-            in_order(&names, early, topic_outcomes(results, count))
-        },
-    }
+    let request = TopicRequest {
+        op: Op::RD_KAFKA_ADMIN_OP_CREATETOPICS,
+        event: rd::RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+        send: rd::rd_kafka_CreateTopics,
+        destroy: rd::rd_kafka_NewTopic_destroy_array,
+        results: created,
+    };
+    request.run(conn, &names, early, requests, validate_only, timeout)
 }
 
 pub fn delete_topics(conn: Connection<'_>, names: &[String], timeout: Duration) -> Vec<Outcome> {
@@ -197,36 +237,16 @@ pub fn delete_topics(conn: Connection<'_>, names: &[String], timeout: Duration) 
         names.iter().map(|n| check_topic_name(n).err().map(|why| invalid_topic(n, why))).collect();
     let c_names: Vec<CString> =
         names.iter().zip(&early).filter(|(_, e)| e.is_none()).map(|(n, _)| c_string(n)).collect();
-    if c_names.is_empty() {
-        return in_order(names, early, Vec::new());
-    }
-    if let Err(e) = crate::metadata::require_controller(conn, timeout) {
-        return all_failed(names, early, &e);
-    }
-    // SAFETY: each name is NUL-terminated.
-    let mut requests: Vec<_> = c_names.iter().map(|n| unsafe { rd::rd_kafka_DeleteTopic_new(n.as_ptr()) }).collect();
-    let sent = conn.admin(
-        Op::RD_KAFKA_ADMIN_OP_DELETETOPICS,
-        timeout,
-        false,
-        rd::RD_KAFKA_EVENT_DELETETOPICS_RESULT,
-        // SAFETY: requests are live; the call copies them.
-        |options, queue| unsafe {
-            rd::rd_kafka_DeleteTopics(conn.raw(), requests.as_mut_ptr(), requests.len(), options, queue)
-        },
-    );
-    // SAFETY: the requests are ours and no longer used.
-    unsafe { rd::rd_kafka_DeleteTopic_destroy_array(requests.as_mut_ptr(), requests.len()) };
-    match sent {
-        Err(e) => all_failed(names, early, &e),
-        // SAFETY: the event is live while `event` is.
-        Ok(event) => unsafe {
-            let result = rd::rd_kafka_event_DeleteTopics_result(event.0);
-            let mut count = 0;
-            let results = rd::rd_kafka_DeleteTopics_result_topics(result, &mut count);
-            in_order(names, early, topic_outcomes(results, count))
-        },
-    }
+    // SAFETY: each name is NUL-terminated; the requests go to `run`.
+    let requests: Vec<_> = c_names.iter().map(|n| unsafe { rd::rd_kafka_DeleteTopic_new(n.as_ptr()) }).collect();
+    let request = TopicRequest {
+        op: Op::RD_KAFKA_ADMIN_OP_DELETETOPICS,
+        event: rd::RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+        send: rd::rd_kafka_DeleteTopics,
+        destroy: rd::rd_kafka_DeleteTopic_destroy_array,
+        results: deleted,
+    };
+    request.run(conn, names, early, requests, false, timeout)
 }
 
 /// Grows each topic to `total` partitions.
@@ -265,36 +285,14 @@ pub fn create_partitions(
         }
         requests.push(new);
     }
-    if requests.is_empty() {
-        return in_order(&names, early, Vec::new());
-    }
-    if let Err(e) = crate::metadata::require_controller(conn, timeout) {
-        // SAFETY: the requests are ours and never sent.
-        unsafe { rd::rd_kafka_NewPartitions_destroy_array(requests.as_mut_ptr(), requests.len()) };
-        return all_failed(&names, early, &e);
-    }
-    let sent = conn.admin(
-        Op::RD_KAFKA_ADMIN_OP_CREATEPARTITIONS,
-        timeout,
-        validate_only,
-        rd::RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
-        // SAFETY: requests are live; the call copies them.
-        |options, queue| unsafe {
-            rd::rd_kafka_CreatePartitions(conn.raw(), requests.as_mut_ptr(), requests.len(), options, queue)
-        },
-    );
-    // SAFETY: the requests are ours and no longer used.
-    unsafe { rd::rd_kafka_NewPartitions_destroy_array(requests.as_mut_ptr(), requests.len()) };
-    match sent {
-        Err(e) => all_failed(&names, early, &e),
-        // SAFETY: the event is live while `event` is.
-        Ok(event) => unsafe {
-            let result = rd::rd_kafka_event_CreatePartitions_result(event.0);
-            let mut count = 0;
-            let results = rd::rd_kafka_CreatePartitions_result_topics(result, &mut count);
-            in_order(&names, early, topic_outcomes(results, count))
-        },
-    }
+    let request = TopicRequest {
+        op: Op::RD_KAFKA_ADMIN_OP_CREATEPARTITIONS,
+        event: rd::RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
+        send: rd::rd_kafka_CreatePartitions,
+        destroy: rd::rd_kafka_NewPartitions_destroy_array,
+        results: grown,
+    };
+    request.run(conn, &names, early, requests, validate_only, timeout)
 }
 
 /// Deletes the records before each entry's offset (-1: all of them). The
