@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::*;
 use kafka::ffi::admin::CreateTopics;
-use kafka::ffi::consumer_control::Watermarks;
+use kafka::ffi::metadata::Metadata;
 
 // ------------------------------------------------------------- helpers ----
 
@@ -58,17 +58,20 @@ fn new_topic(boot: &str, prefix: &str, partitions: i32, config: &str) -> String 
         CreateTopics(h, t.as_ptr(), &partitions, std::ptr::null(), 1, cfg.as_ptr(), 0, 30000, errors.as_mut_ptr(), e, l)
     });
     assert_eq!((s.code, errors[0]), (0, 0), "CreateTopics {name}: {}", s.text);
+    // A metadata request of its own each time: a cached answer from before
+    // the topic existed can keep Watermarks saying "unknown partition".
     let deadline = Instant::now() + Duration::from_secs(30);
-    for p in 0..partitions {
-        loop {
-            let (mut low, mut high) = (0i64, 0i64);
-            let s = with_text(|e, l| unsafe { Watermarks(h, t.as_ptr(), p, 2000, &mut low, &mut high, e, l) });
-            if s.code == 0 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{name} [{p}] has no leader after 30 s: {}", s.text);
-            std::thread::sleep(Duration::from_millis(100));
+    loop {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut len = buf.len() as i32;
+        let s = with_text(|e, l| unsafe { Metadata(h, t.as_ptr(), 5000, buf.as_mut_ptr() as *mut libc::c_char, &mut len, e, l) });
+        let json = if s.code == 0 { text(&buf[..len as usize]) } else { String::new() };
+        let led = json.matches("\"leader\":").count() - json.matches("\"leader\":-").count();
+        if json.contains(&format!("\"topic\":\"{name}\"")) && led == partitions as usize {
+            break;
         }
+        assert!(Instant::now() < deadline, "{name}: not every partition has a leader after 30 s: {} {json}", s.text);
+        std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(uninit_producer(h), 0);
     name
@@ -855,7 +858,13 @@ fn bad_input_on_every_batch_export_gives_a_status_and_a_text() {
     let topic = new_topic(&boot, "batch-bad", 1, "");
     let p = producer(&boot);
     // A producer for real (a handle that never produced is neither kind).
-    let warm = Msg { topic: topic.clone(), payload: Some(b"warm".to_vec()), headers: vec![h(b"seq", Some(b"0"))], partition: -1, ..Msg::default() };
+    let warm = Msg {
+        topic: topic.clone(),
+        payload: Some(b"warm".to_vec()),
+        headers: vec![h(b"seq", Some(b"0"))],
+        partition: -1,
+        ..Msg::default()
+    };
     let warm = produce_batches(p, &[warm], 1);
     let cons = consumer(&boot, &unique("batch-bad-g"), &[&topic], &[]);
     let null = std::ptr::null::<libc::c_char>();
@@ -1341,5 +1350,71 @@ fn bad_input_on_every_batch_export_gives_a_status_and_a_text() {
     assert_eq!(seen, vec![(Some(&b"warm"[..]), warm[0].offset), (Some(&b"after"[..]), reports[0].offset)]);
     assert_nothing_more(cons);
     assert_eq!(uninit_producer(p), 0);
+    assert_eq!(uninit_consumer(cons), 0);
+}
+
+/// Columns a caller leaves NULL are not wanted (the header says so): a
+/// message with a key and headers still comes, into the columns given,
+/// when keys and headers are not asked for.
+#[test]
+#[ignore = "library bug: ConsumeBatch with keys/keyslen and hcounts/hdata/hdatalen/hlens/nhlens NULL returns -304 \
+            (needs 5 of key, 10 of header data, 4 header lengths) on every call for a message with a key and \
+            headers, so a caller that does not want them can never read it; expected 0 and the message"]
+fn consume_batch_skips_columns_not_asked_for() {
+    let boot = broker!();
+    let topic = new_topic(&boot, "batch-partial", 1, "");
+    let m = Msg {
+        topic: topic.clone(),
+        payload: Some(b"payload only".to_vec()),
+        key: Some(b"a key".to_vec()),
+        partition: 0,
+        timestamp: 0,
+        headers: vec![h(b"seq", Some(b"0")), h(b"other", Some(b"v"))],
+    };
+    let p = producer(&boot);
+    produce_batches(p, &[m], 1);
+    assert_eq!(uninit_producer(p), 0);
+    let cons = consumer(&boot, &unique("batch-partial-g"), &[&topic], &[]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut names, mut pays) = ([0u8; 256], [0u8; 256]);
+    let (mut plens, mut offs) = ([0i32; 4], [0i64; 4]);
+    loop {
+        assert!(Instant::now() < deadline, "nothing within 20 s");
+        let (mut tl, mut pl, mut n) = (256u32, 256u32, 4i32);
+        let null = std::ptr::null_mut();
+        let s = with_text(|e, l| unsafe {
+            ConsumeBatch(
+                cons,
+                500,
+                names.as_mut_ptr() as *mut libc::c_char,
+                &mut tl,
+                null,
+                null,
+                offs.as_mut_ptr(),
+                std::ptr::null_mut(),
+                null,
+                pays.as_mut_ptr() as *mut libc::c_char,
+                &mut pl,
+                plens.as_mut_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                null,
+                null,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                null,
+                null,
+                &mut n,
+                e,
+                l,
+            )
+        });
+        assert_eq!(s.code, 0, "ConsumeBatch with keys and headers not asked for: {}", s.text);
+        if n == 0 {
+            continue;
+        }
+        assert_eq!((n, plens[0], &pays[..pl as usize], offs[0]), (1, 12, &b"payload only"[..], 0));
+        break;
+    }
     assert_eq!(uninit_consumer(cons), 0);
 }
