@@ -7,7 +7,8 @@
 #      their Makefile (pkg-config) and the demo run; the Python example run
 #      from the wheel in a fresh venv;
 #   3. the shipped library in a clean environment (env -i): its
-#      dependencies (libc-level only) and a round trip;
+#      dependencies (libc-level only), its exports (ours only) and a round
+#      trip;
 #   4. startup: dlopen to first delivered message (bench/RESULTS.md);
 #   5. TLS through the built-in OpenSSL, against `openssl s_server`.
 # Needs `make all` first (tests/run-all.sh does it).
@@ -108,6 +109,11 @@ env -i /usr/bin/ldd "$lib" | tee "$tmp/ldd"
 unexpected=$(awk '{print $1}' "$tmp/ldd" |
   grep -Ev '^(linux-vdso\.so\.1|/lib64/ld-linux-x86-64\.so\.2|lib(c|m|dl|rt|pthread)\.so\.[0-9]+|libgcc_s\.so\.1)$' || true)
 [ -z "$unexpected" ] || fail "the library needs more than libc-level libraries: $unexpected"
+# What is linked in stays inside: a process may hold another OpenSSL or librdkafka.
+leaked=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -E '^(SSL_|EVP_|OPENSSL_|rd_kafka_|ZSTD_|deflate|inflate)' |
+  head -5 || true)
+[ -z "$leaked" ] || fail "the library exports symbols of what it links in: $leaked"
+echo "$(nm -D --defined-only "$lib" | wc -l) symbols exported, none of OpenSSL, librdkafka, zstd or zlib"
 (cd "$tmp" && env -i "$root/share/kafka/examples/c/demo" | tail -1)
 
 step "startup: dlopen to the first delivered message (shipped library, mock broker in its own process)"
