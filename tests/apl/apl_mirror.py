@@ -357,7 +357,7 @@ class Kafka:
         """The loop of assignment, position and offsets_for_times: ask, and
         on ¯304 ask again with the sizes the library asked for."""
         tl, n = self._first(wrapper, r"\(tl n\)←(\d+) ?\(?(\d+)")
-        if wrapper == "offsets_for_times":
+        if "count" in env:
             n = max(n, env["count"])  # 64⌈count
         for _ in range(self._tries(wrapper)):
             result = self._na(wrapper, tl=tl, n=n, **env)
@@ -564,6 +564,69 @@ class Kafka:
             return [rc, err]
         return [rc, Table([c.code, c.name, c.description] for c in data.codes)]
 
+    # -- issue 10: async commit, stored offsets, transactions ---------------
+
+    def _offsets_call(self, wrapper, handle, topics, partitions, offsets):
+        """commit_async, commit_offsets, store_offsets: partition vectors in."""
+        partitions = ravel(partitions)
+        offsets = reshape(len(partitions), offsets)
+        rc, err, n = self._na(wrapper, handle=handle, topics=lines(topics), partitions=partitions, offsets=offsets)
+        return [rc, err[:n]]
+
+    def commit_async(self, handle, topics, partitions, offsets):
+        return self._offsets_call("commit_async", handle, topics, partitions, offsets)
+
+    def commit_offsets(self, handle, topics, partitions, offsets):
+        return self._offsets_call("commit_offsets", handle, topics, partitions, offsets)
+
+    def store_offsets(self, handle, topics, partitions, offsets):
+        return self._offsets_call("store_offsets", handle, topics, partitions, offsets)
+
+    def commit_report(self, handle, count):
+        (tl,) = self._first("commit_report", r"^\s*tl←(\d+)")
+        for _ in range(self._tries("commit_report")):
+            rc, topics, tl, partitions, offsets, errors, n = self._na("commit_report", handle=handle, tl=tl,
+                                                                       count=count)
+            if rc != -304:
+                break
+            tl += 1
+        n *= rc == 0
+        # every name, empty ones too (a -168 row's), so rows stay aligned
+        names = [text(name) for name in topics[:tl].split(b"\n")]
+        names += [""] * (n - len(names))
+        return [rc, Table([[names[i], partitions[i], offsets[i], errors[i]] for i in range(n)])]
+
+    def committed_offsets(self, handle, topics, partitions, timeout):
+        partitions = ravel(partitions)
+        return self._tp_loop("committed_offsets", handle=handle, topics=lines(topics), partitions=partitions,
+                             count=len(partitions), timeout=timeout)
+
+    def _txn(self, wrapper, **env):
+        rc, flags, err, n = self._na(wrapper, **env)
+        return [rc, flags, err[:n]]
+
+    def init_transactions(self, handle, timeout):
+        return self._txn("init_transactions", handle=handle, timeout=timeout)
+
+    def begin_transaction(self, handle):
+        return self._txn("begin_transaction", handle=handle)
+
+    def commit_transaction(self, handle, timeout):
+        return self._txn("commit_transaction", handle=handle, timeout=timeout)
+
+    def abort_transaction(self, handle, timeout):
+        return self._txn("abort_transaction", handle=handle, timeout=timeout)
+
+    def send_offsets_to_transaction(self, handle, consumer, topics, partitions, offsets, timeout):
+        partitions = ravel(partitions)
+        offsets = reshape(len(partitions), offsets)
+        return self._txn("send_offsets_to_transaction", handle=handle, consumer=consumer, topics=lines(topics),
+                         partitions=partitions, offsets=offsets, timeout=timeout)
+
+    def fatal_error(self, handle):
+        rc, err, n = self._na("fatal_error", handle=handle)
+        return [rc, err[:n]]
+
 
 def _int_after(class_file, method, pattern):
     """An integer constant in a method's code, e.g. the batch size in
@@ -597,6 +660,7 @@ class _Client:
     def __init__(self, kafka, config=None):
         self.kafka = kafka
         self.LastError = b""
+        self.Dropped, self.held = 0, Table()
         rc, self.handle = kafka.init_kafka()
         if rc != 0:
             self.handle = 0
@@ -624,6 +688,30 @@ class _Client:
         if self.handle != 0:
             self._uninit()
         self.handle = 0
+
+    # -- issue 10: events, in Producer.aplc and Consumer.aplc alike ----------
+
+    def events(self, count, ms=None):
+        return self._take_events(count, ms, (1, 2, 3))
+
+    def logs(self, count, ms=None):
+        return self._take_events(count, ms, (1,))
+
+    def errors(self, count, ms=None):
+        return self._take_events(count, ms, (2,))
+
+    def _take_events(self, count, ms, kinds):
+        if ms is None:
+            ms = _int_after(f"{self.KIND}.aplc", "take_events", r"2↑args,(\d+)")
+        rc, table, dropped = self.kafka.events(self.handle, count, ms)
+        if rc != 0:
+            self.LastError = table
+            return [rc, Table()]
+        self.Dropped += dropped
+        self.held += table
+        mine = Table(row for row in self.held if row[0] in kinds)
+        self.held = Table(row for row in self.held if row[0] not in kinds)
+        return [0, mine]
 
 
 class Producer(_Client):
@@ -724,6 +812,41 @@ class Producer(_Client):
 
     def parse_error(self, code):
         return self.kafka.dr_message_error(code)
+
+    # -- issue 10: transactions ----------------------------------------------
+
+    def _timeout(self):
+        (timeout,) = apl_source.field_value("Producer.aplc", "Timeout")
+        return timeout
+
+    def _flags(self, result):
+        rc, flags, err = result
+        self.LastError = err
+        return [rc, flags]
+
+    def init_transactions(self):
+        return self._flags(self.kafka.init_transactions(self.handle, self._timeout()))
+
+    def begin_transaction(self):
+        return self._flags(self.kafka.begin_transaction(self.handle))
+
+    def send_offsets_to_transaction(self, consumer, table=None):
+        table = Table() if table is None else table
+        return self._flags(self.kafka.send_offsets_to_transaction(
+            self.handle, consumer.handle, table.column(0), table.column(1), table.column(2), self._timeout()))
+
+    def commit_transaction(self):
+        r = self._flags(self.kafka.commit_transaction(self.handle, self._timeout()))
+        self.update_outstanding()
+        return r
+
+    def abort_transaction(self):
+        r = self._flags(self.kafka.abort_transaction(self.handle, self._timeout()))
+        self.update_outstanding()
+        return r
+
+    def fatal_error(self):
+        return self.kafka.fatal_error(self.handle)
 
 
 class Consumer(_Client):
@@ -945,6 +1068,36 @@ class Consumer(_Client):
         rc, low, high, err = self.kafka.watermarks(self.handle, topic, partition, self.Timeout)
         self.LastError = err
         return [rc, low, high]
+
+    # -- issue 10: async commit, stored offsets ------------------------------
+
+    def commit_async(self, *args):
+        topics, partitions, offsets = self.partition_args(self._one(args))
+        r = self.kafka.commit_async(self.handle, topics, partitions, offsets)
+        self.LastError = r[1]
+        return r
+
+    def commit_report(self, count):
+        rc, table = self.kafka.commit_report(self.handle, count)
+        return [rc, table]
+
+    def commit_offsets(self, *args):
+        topics, partitions, offsets = self.partition_args(self._one(args))
+        r = self.kafka.commit_offsets(self.handle, topics, partitions, offsets)
+        self.LastError = r[1]
+        return r
+
+    def store_offsets(self, *args):
+        topics, partitions, offsets = self.partition_args(self._one(args))
+        r = self.kafka.store_offsets(self.handle, topics, partitions, offsets)
+        self.LastError = r[1]
+        return r
+
+    def committed_offsets(self, *args):
+        topics, partitions, _ = self.partition_args(self._one(args))
+        rc, table, err = self.kafka.committed_offsets(self.handle, topics, partitions, self.Timeout)
+        self.LastError = err
+        return [rc, table]
 
 
 class MockCluster:
