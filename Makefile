@@ -31,7 +31,8 @@ DEBUGINFO := $(STRIPPED).debug
 LDLIB   := -L$(BUILD) -l:kafka.so -Wl,-rpath,'$$ORIGIN'
 # The admin examples parse the library's JSON results with cJSON.
 JSON_PROGRAMS := $(BUILD)/topics $(BUILD)/metadata $(BUILD)/group_lag
-C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker $(BUILD)/batch_produce $(BUILD)/batch_consume $(JSON_PROGRAMS)
+C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker $(BUILD)/batch_produce $(BUILD)/batch_consume $(BUILD)/transform \
+  $(JSON_PROGRAMS)
 
 .PHONY: all lib demo test header check-header bench clean programs install uninstall dist
 
