@@ -70,6 +70,17 @@ test:
 bench: all
 	bench/run.sh
 
+# The Python package (confluent-kafka's API, bindings/python): a wheel
+# carrying its own kafka.so, built with the toolchain already here (no
+# build isolation, so no download); `pip install ./bindings/python` works too.
+PYTHON_WHEEL_STAMP := $(BUILD)/python/.built
+python-wheel: $(PYTHON_WHEEL_STAMP)
+
+$(PYTHON_WHEEL_STAMP): $(LIB) include/kafka.h $(shell find bindings/python -name '*.py' -o -name '*.toml' -o -name py.typed)
+	rm -rf $(BUILD)/python && mkdir -p $(BUILD)/python
+	python3 -m pip wheel -q --no-deps --no-build-isolation --disable-pip-version-check -w $(BUILD)/python bindings/python
+	touch $@
+
 clean:
 	cargo clean
 	rm -rf $(BUILD)

@@ -38,9 +38,10 @@ if ! cbindgen --version 2>/dev/null | grep -q "$CBINDGEN_VERSION"; then
   cargo install -q cbindgen --version "$CBINDGEN_VERSION" --locked
 fi
 
-if ! python3 -c 'import pytest, confluent_kafka, kafka' 2>/dev/null; then
-  say "pip install pytest confluent-kafka kafka-python"
-  packages=(pytest confluent-kafka kafka-python)
+# cffi, setuptools and wheel build the Python package (make python-wheel).
+if ! python3 -c 'import pytest, confluent_kafka, kafka, cffi, setuptools, wheel' 2>/dev/null; then
+  say "pip install pytest confluent-kafka kafka-python cffi setuptools wheel"
+  packages=(pytest confluent-kafka kafka-python cffi setuptools wheel)
   python3 -m pip install -q --disable-pip-version-check "${packages[@]}" 2>/dev/null ||
     python3 -m pip install -q --disable-pip-version-check --break-system-packages "${packages[@]}"
 fi
