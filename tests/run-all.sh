@@ -16,7 +16,9 @@ tests/install-deps.sh
 make all
 # Tests against the real broker must not be skipped silently.
 export KAFKA_REQUIRE_BROKER=1
-tests/broker/broker.sh run -- tests/suite.sh
+# --secure: the broker also has SSL, SASL_SSL and SASL_PLAINTEXT listeners
+# (tests/python/test_secured.py); about a second more to start.
+tests/broker/broker.sh run --secure -- tests/suite.sh
 # Replicas first: the failover test stops one of the brokers for good.
 printf '\n==> Three brokers: failover, replicas and ISRs\n'
 tests/broker/broker.sh run3 -- bash -c \

@@ -5,9 +5,11 @@
 #
 #   broker.sh fetch                     jars into the cache (once; then offline)
 #   broker.sh start  [DIR]              1 node;  prints host:port (last stdout line)
+#   broker.sh start --secure [DIR]      same, plus SSL, SASL_SSL and SASL_PLAINTEXT
+#                                       listeners (DIR/secure lists them)
 #   broker.sh start3 [DIR]              3 nodes; prints host:port,host:port,host:port
 #   broker.sh stop   DIR                SIGTERM, <=30 s, SIGKILL; removes DIR
-#   broker.sh run  -- CMD ARGS...       fetch+start, KAFKA_BOOTSTRAP=..., CMD, stop
+#   broker.sh run  [--secure] -- CMD ARGS...  fetch+start, KAFKA_BOOTSTRAP=..., CMD, stop
 #   broker.sh run3 -- CMD ARGS...       same with 3 nodes
 #   broker.sh topic BOOTSTRAP NAME PARTITIONS [RF]
 set -euo pipefail
@@ -22,6 +24,8 @@ READY_TIMEOUT="${KAFKA_BROKER_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${KAFKA_BROKER_STOP_TIMEOUT:-30}"
 MARKER=".kafka-test-broker"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# 1: the single node also gets secured listeners (start --secure, run --secure).
+SECURE="${KAFKA_BROKER_SECURE:-0}"
 
 log() { printf 'broker.sh: %s\n' "$*" >&2; }
 die() { printf 'broker.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -175,6 +179,59 @@ run_tool() {
   "$JAVA" "${jvm_tool[@]}" -Dlog4j.configuration="file:$l4j" -cp "$LIB/*" "$@"
 }
 
+# --------------------------------------------------------------- secure ----
+
+# Throw-away credentials of the secured listeners (start --secure).
+TLS_PASS=kafkaso-test
+SCRAM_USER=alice SCRAM_PASS=alice-secret
+PLAIN_USER=bob PLAIN_PASS=bob-secret
+
+# make_tls DIR: a test CA, the broker's certificate for 127.0.0.1/localhost,
+# one signed by the same CA for another host name (the hostname-mismatch
+# listener), and an unrelated CA that clients must not trust. EC keys: fast.
+make_tls() {
+  local d=$1 name
+  mkdir -p "$d"
+  (
+    cd "$d"
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    for name in ca untrusted-ca; do
+      key "$name.key"
+      openssl req -x509 -new -key "$name.key" -out "$name.pem" -days 3 -subj "/CN=kafkaso $name" 2>/dev/null
+    done
+    # broker: what clients verify against 127.0.0.1; other-host: valid, for another name.
+    for name in broker:'subjectAltName=IP:127.0.0.1,DNS:localhost' other-host:'subjectAltName=DNS:kafka.other.example'; do
+      local base=${name%%:*} san=${name#*:}
+      key "$base.key"
+      openssl req -new -key "$base.key" -out "$base.csr" -subj "/CN=$base" 2>/dev/null
+      openssl x509 -req -in "$base.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3 \
+        -extfile <(printf '%s\n' "$san") -out "$base.pem" 2>/dev/null
+      openssl pkcs12 -export -in "$base.pem" -inkey "$base.key" -certfile ca.pem -name "$base" \
+        -passout "pass:$TLS_PASS" -out "$base.p12"
+    done
+  ) || die "could not make the test certificates with openssl"
+}
+
+# secure_props TLS_DIR: server.properties lines of the secured listeners.
+secure_props() {
+  local t=$1
+  cat <<EOF
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$t/broker.p12
+ssl.keystore.password=$TLS_PASS
+ssl.key.password=$TLS_PASS
+listener.name.wronghost.ssl.keystore.type=PKCS12
+listener.name.wronghost.ssl.keystore.location=$t/other-host.p12
+listener.name.wronghost.ssl.keystore.password=$TLS_PASS
+listener.name.wronghost.ssl.key.password=$TLS_PASS
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$PLAIN_USER="$PLAIN_PASS";
+EOF
+}
+
 # ---------------------------------------------------------------- start ----
 
 # write_props FILE NODE_ID N_NODES BROKER_PORT CONTROLLER_PORT VOTERS DATA_DIR
@@ -187,9 +244,9 @@ process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$voters
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$bport,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$bport
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$bport,CONTROLLER://127.0.0.1:$cport${SECURE_LISTENERS:+,$SECURE_LISTENERS}
+advertised.listeners=PLAINTEXT://127.0.0.1:$bport${SECURE_LISTENERS:+,$SECURE_LISTENERS}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${SECURE_LISTENERS:+,SSL:SSL,SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,WRONGHOST:SSL}
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data
 num.partitions=1
@@ -212,6 +269,7 @@ num.replica.fetchers=1
 num.recovery.threads.per.data.dir=1
 controlled.shutdown.enable=false
 EOF
+  [ -n "${SECURE_LISTENERS:-}" ] && secure_props "$dir_tls" >>"$f"
   # Extra lines from the environment (newline separated key=value).
   if [ -n "${KAFKA_BROKER_PROPS:-}" ]; then
     printf '%s\n' "$KAFKA_BROKER_PROPS" >>"$f"
@@ -254,9 +312,34 @@ terminate() {
 # (JVMs killed, log tail printed), 3 when a port was taken meanwhile (retry).
 start_attempt() {
   local dir=$1 n=$2 i
-  local ports=() bports=() cports=() pids=() voters="" boot=""
-  mapfile -t ports < <(free_ports $((2 * n)))
-  [ "${#ports[@]}" -eq $((2 * n)) ] || die "could not find $((2 * n)) free ports"
+  local ports=() bports=() cports=() pids=() voters="" boot="" nsec=0
+  if [ "$SECURE" = 1 ]; then
+    [ "$n" = 1 ] || die "secured listeners: one node only"
+    nsec=4
+  fi
+  mapfile -t ports < <(free_ports $((2 * n + nsec)))
+  [ "${#ports[@]}" -eq $((2 * n + nsec)) ] || die "could not find $((2 * n + nsec)) free ports"
+  SECURE_LISTENERS="" dir_tls="$dir/tls"
+  local scram=()
+  if [ "$SECURE" = 1 ]; then
+    local s=("${ports[@]:$((2 * n))}")
+    SECURE_LISTENERS="SSL://127.0.0.1:${s[0]},SASL_SSL://127.0.0.1:${s[1]},SASL_PLAINTEXT://127.0.0.1:${s[2]},WRONGHOST://127.0.0.1:${s[3]}"
+    [ -f "$dir_tls/broker.p12" ] || make_tls "$dir_tls"
+    # The SCRAM user goes into the cluster metadata when it is formatted.
+    scram=(--add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASS]")
+    cat >"$dir/secure" <<EOF
+ssl=127.0.0.1:${s[0]}
+sasl_ssl=127.0.0.1:${s[1]}
+sasl_plaintext=127.0.0.1:${s[2]}
+ssl_wrong_host=127.0.0.1:${s[3]}
+ca=$dir_tls/ca.pem
+untrusted_ca=$dir_tls/untrusted-ca.pem
+scram_user=$SCRAM_USER
+scram_password=$SCRAM_PASS
+plain_user=$PLAIN_USER
+plain_password=$PLAIN_PASS
+EOF
+  fi
   for i in $(seq 1 "$n"); do
     bports+=("${ports[$((2 * i - 2))]}")
     cports+=("${ports[$((2 * i - 1))]}")
@@ -278,7 +361,7 @@ start_attempt() {
     write_props "$nd/server.properties" "$i" "$n" "${bports[$((i - 1))]}" \
       "${cports[$((i - 1))]}" "$voters" "$nd/data"
     run_tool kafka.tools.StorageTool format -t "$cid" -c "$nd/server.properties" \
-      --ignore-formatted >"$nd/format.log" 2>&1 </dev/null &
+      ${scram[@]+"${scram[@]}"} --ignore-formatted >"$nd/format.log" 2>&1 </dev/null &
     fpids+=($!)
   done
   for i in $(seq 1 "$n"); do
@@ -442,6 +525,11 @@ run_signal() {
 do_run() {
   local mode=$1
   shift
+  if [ "${1:-}" = --secure ]; then
+    [ "$mode" = run ] || die "--secure: one node only (run --secure)"
+    SECURE=1
+    shift
+  fi
   [ "${1:-}" = -- ] && shift
   [ $# -gt 0 ] || die "usage: broker.sh $mode -- CMD ARGS..."
   if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
@@ -465,7 +553,7 @@ do_run() {
   WATCHDOG_PID=$!
   local start=start addr
   [ "$mode" = run3 ] && start=start3
-  addr=$("$SELF" "$start" "$RUN_DIR")
+  addr=$(KAFKA_BROKER_SECURE=$SECURE "$SELF" "$start" "$RUN_DIR")
   export KAFKA_BOOTSTRAP="$addr" KAFKA_BROKER_DIR="$RUN_DIR"
   log "KAFKA_BOOTSTRAP=$addr; running: $*"
   # CMD runs in the background (keeping our stdin) so that a signal to this
@@ -521,7 +609,11 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   fetch) do_fetch ;;
-  start) [ $# -le 1 ] || usage; do_start 1 "${1:-}" ;;
+  start)
+    [ "${1:-}" = --secure ] && { SECURE=1; shift; }
+    [ $# -le 1 ] || usage
+    do_start 1 "${1:-}"
+    ;;
   start3) [ $# -le 1 ] || usage; do_start 3 "${1:-}" ;;
   stop) [ $# -eq 1 ] || usage; do_stop "$1" ;;
   run | run3) do_run "$cmd" "$@" ;;
