@@ -21,7 +21,7 @@ from ._producer import Producer
 __all__ = ["Producer", "Consumer", "Message", "TopicPartition", "KafkaError", "KafkaException", "Columns",
            "ConsumerGroupMetadata", "MockCluster", "OFFSET_BEGINNING", "OFFSET_END", "OFFSET_INVALID", "OFFSET_STORED",
            "TIMESTAMP_CREATE_TIME", "TIMESTAMP_LOG_APPEND_TIME", "TIMESTAMP_NOT_AVAILABLE", "version", "libversion",
-           "admin"]
+           "admin", "ConsumerGroupState", "ConsumerGroupTopicPartitions", "Node"]
 
 
 def version() -> Tuple[str, int]:
@@ -70,3 +70,4 @@ class MockCluster:
 __version__ = version()[0]
 
 from . import admin  # noqa: E402
+from .admin import ConsumerGroupState, ConsumerGroupTopicPartitions, Node  # noqa: E402,F401

@@ -91,7 +91,7 @@ class Producer(Client):
             paylens.append(-1 if v is None else len(v))
             keys.append(k or b"")
             keylens.append(-1 if k is None else len(k))
-            parts.append(m.get("partition", partition))
+            parts.append(partition)  # confluent-kafka too takes the call's partition, not the message's
             stamps.append(m.get("timestamp", 0) or 0)
             h = m.get("headers")
             if h:
