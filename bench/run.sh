@@ -158,11 +158,18 @@ ensure_mock() {
 # ----------------------------------------------------------------- rows --
 
 # record ROW RUN CMD...: runs one driver, keeps its RESULT line (run 0 is
-# a warm-up: run, not kept).
+# a warm-up: run, not kept). A driver that printed its result and then
+# failed (e.g. aborted while closing its client) keeps the result, and the
+# row is noted once under "Incidents".
 record() {
   local row=$1 run=$2; shift 2
-  local line
-  if line=$(${CLIENT[@]+"${CLIENT[@]}"} "$@" 2>>"$DATA/drivers.err" | grep '^RESULT '); then
+  local out rc=0 line
+  out=$(${CLIENT[@]+"${CLIENT[@]}"} "$@" 2>>"$DATA/drivers.err") || rc=$?
+  line=$(grep -m1 '^RESULT ' <<<"$out" || true)
+  if [ -n "$line" ]; then
+    if [ "$rc" != 0 ] && ! grep -q "^note target=$TARGET row=$row: " "$DATA/results.txt"; then
+      echo "note target=$TARGET row=$row: the driver exited with status $rc after printing its result, in this and maybe other runs (bench/build/data/drivers.err)" >>"$DATA/results.txt"
+    fi
     [ "$run" = 0 ] && return 0
     echo "target=$TARGET row=$row run=$run ${line#RESULT }" >>"$DATA/results.txt"
   else
