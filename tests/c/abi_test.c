@@ -771,6 +771,142 @@ static void test_batch_round_trip(void)
     CHECK(UninitConsumer(c) == 0, "UninitConsumer");
 }
 
+/* Issue 10's exports that take a handle, with valid arguments: each must give `want` (and a text where there is an
+ * errtxt). `other` is the consumer handed to SendOffsetsToTransaction. */
+static void expect_from_issue10(void *h, void *other, int want, const char *what)
+{
+    char err[256], topics[64], texts[256];
+    int len, rc;
+    uint32_t topicslen, textslen;
+    int32_t partitions[1] = {0}, errors[4], parts[4], count, flags, kinds[4], levels[4], codes[4], lens[4], dropped;
+    int64_t offsets[1] = {1}, offs[4];
+#define EXPECT(call)                                                                                                   \
+    do {                                                                                                               \
+        len = sizeof err, count = 4, topicslen = sizeof topics, textslen = sizeof texts;                               \
+        rc = (call);                                                                                                   \
+        CHECK(rc == want && len > 0, "%s: %s gave %d: %.*s", what, #call, rc, len, err);                               \
+    } while (0)
+    EXPECT(CommitAsync(h, "c-topic", partitions, offsets, 1, err, &len));
+    EXPECT(CommitOffsets(h, "c-topic", partitions, offsets, 1, err, &len));
+    EXPECT(StoreOffsets(h, "c-topic", partitions, offsets, 1, err, &len));
+    EXPECT(CommittedOffsets(h, "c-topic", partitions, 1, 1000, topics, &topicslen, parts, offs, errors, &count, err,
+                            &len));
+    EXPECT(InitTransactions(h, 1000, &flags, err, &len));
+    EXPECT(BeginTransaction(h, &flags, err, &len));
+    EXPECT(CommitTransaction(h, 1000, &flags, err, &len));
+    EXPECT(AbortTransaction(h, 1000, &flags, err, &len));
+    EXPECT(SendOffsetsToTransaction(h, other, "c-topic", partitions, offsets, 1, 1000, &flags, err, &len));
+    EXPECT(FatalError(h, err, &len));
+    EXPECT(Events(h, 0, kinds, levels, codes, texts, &textslen, lens, &count, &dropped, err, &len));
+#undef EXPECT
+    count = 4, topicslen = sizeof topics;
+    rc = CommitReport(h, topics, &topicslen, parts, offs, errors, &count);
+    CHECK(rc == want, "%s: CommitReport gave %d", what, rc);
+}
+
+static void test_bad_handles_issue10(void)
+{
+    void *stale = new_client(NULL);
+    UninitConsumer(stale);
+    void *list = NULL, *topic_conf = NULL, *live = new_client("c-group10");
+    NewTopicPartitionList(&list);
+    NewTopicConf(&topic_conf);
+    char err[256];
+    int32_t partition = 0, flags = -1;
+    int64_t offset = 1, beginning = -2;
+    int len = sizeof err;
+    CHECK(Assign(live, "c-topic", &partition, &beginning, 1, err, &len) == 0, "Assign: %.*s", len, err);
+    void *bad[] = {NULL, (void *)0x1234, stale, list, topic_conf, mock};
+    const char *names[] = {"NULL handle", "never issued", "released client", "topic-partition list",
+                           "topic configuration", "mock cluster"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_from_issue10(bad[i], live, KAFKA_ERR_BAD_HANDLE, names[i]);
+    /* a bad consumer for a live client's SendOffsetsToTransaction */
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        len = sizeof err;
+        int rc = SendOffsetsToTransaction(live, bad[i], "c-topic", &partition, &offset, 1, 1000, &flags, err, &len);
+        CHECK(rc == KAFKA_ERR_BAD_HANDLE && len > 0, "SendOffsetsToTransaction with a consumer %s: %d", names[i], rc);
+    }
+    DelTopicPartitionList(list);
+    DelTopicConf(topic_conf);
+    CHECK(UninitConsumer(live) == 0, "UninitConsumer");
+}
+
+/* NULL required pointers and negative counts and timeouts: -301 and a text. */
+static void test_bad_arguments_issue10(void)
+{
+    void *c = new_client("c-group10");
+    char err[256], topics[64], texts[256], name[64];
+    int len, rc;
+    uint32_t topicslen, textslen;
+    int32_t all = 0, partitions[1] = {0}, parts[4], errors[4], count, flags, kinds[4], levels[4], codes[4], lens[4];
+    int64_t beginning = -2, offsets[1] = {1}, offs[4];
+    len = sizeof err;
+    CHECK(Assign(c, "c-topic", &all, &beginning, 1, err, &len) == 0, "Assign: %.*s", len, err);
+#define INVALID(call)                                                                                                  \
+    do {                                                                                                               \
+        len = sizeof err, count = 4, topicslen = sizeof topics, textslen = sizeof texts;                               \
+        rc = (call);                                                                                                   \
+        CHECK(rc == KAFKA_ERR_INVALID_ARGUMENT && len > 0, "%s gave %d: %.*s", #call, rc, len, err);                   \
+    } while (0)
+    INVALID(CommitAsync(c, "c-topic", partitions, offsets, -1, err, &len));
+    INVALID(CommitAsync(c, NULL, partitions, offsets, 1, err, &len));
+    INVALID(CommitAsync(c, "c-topic", NULL, offsets, 1, err, &len));
+    INVALID(CommitAsync(c, "c-topic", partitions, NULL, 1, err, &len));
+    INVALID(CommitOffsets(c, "c-topic", partitions, NULL, 1, err, &len));
+    INVALID(CommitOffsets(c, "c-topic", partitions, offsets, -1, err, &len));
+    INVALID(StoreOffsets(c, "c-topic", partitions, NULL, 1, err, &len));
+    INVALID(StoreOffsets(c, NULL, partitions, offsets, 1, err, &len));
+    INVALID(CommittedOffsets(c, "c-topic", partitions, -1, 1000, topics, &topicslen, parts, offs, errors, &count, err,
+                             &len));
+    INVALID(CommittedOffsets(c, "c-topic", partitions, 1, -1, topics, &topicslen, parts, offs, errors, &count, err,
+                             &len));
+    INVALID(CommittedOffsets(c, "c-topic", partitions, 1, 1000, topics, NULL, parts, offs, errors, &count, err, &len));
+    INVALID(CommittedOffsets(c, "c-topic", partitions, 1, 1000, topics, &topicslen, parts, offs, errors, NULL, err,
+                             &len));
+    INVALID(Events(c, -1, kinds, levels, codes, texts, &textslen, lens, &count, NULL, err, &len));
+    INVALID(Events(c, 0, NULL, levels, codes, texts, &textslen, lens, &count, NULL, err, &len));
+    INVALID(Events(c, 0, kinds, levels, codes, texts, NULL, lens, &count, NULL, err, &len));
+    INVALID(Events(c, 0, kinds, levels, codes, texts, &textslen, lens, NULL, NULL, err, &len));
+    INVALID(ErrorCodes(NULL, NULL, err, &len));
+#undef INVALID
+    count = 4, topicslen = sizeof topics;
+    CHECK(CommitReport(c, topics, NULL, parts, offs, errors, &count) == KAFKA_ERR_INVALID_ARGUMENT, "CommitReport");
+    CHECK(CommitReport(c, topics, &topicslen, parts, offs, errors, NULL) == KAFKA_ERR_INVALID_ARGUMENT, "CommitReport");
+    count = -1;
+    CHECK(CommitReport(c, topics, &topicslen, parts, offs, errors, &count) == KAFKA_ERR_INVALID_ARGUMENT,
+          "CommitReport with *count -1");
+    count = 4;
+    CHECK(CommitReport(c, topics, &topicslen, NULL, offs, errors, &count) == KAFKA_ERR_INVALID_ARGUMENT,
+          "CommitReport with partitions NULL");
+    /* A producer that is not transactional: refused by librdkafka, with a text; flags is optional. */
+    void *p = new_client(NULL);
+    len = sizeof err;
+    rc = InitTransactions(p, -1, &flags, err, &len);
+    CHECK(rc == KAFKA_ERR_INVALID_ARGUMENT && len > 0, "InitTransactions with timeout -1: %d", rc);
+    len = sizeof err;
+    rc = BeginTransaction(p, NULL, err, &len);
+    CHECK(rc != 0 && len > 0, "BeginTransaction without transactional.id: %d", rc);
+    len = sizeof err;
+    rc = SendOffsetsToTransaction(p, c, "c-topic", partitions, offsets, -1, 1000, &flags, err, &len);
+    CHECK(rc == KAFKA_ERR_INVALID_ARGUMENT && len > 0, "SendOffsetsToTransaction with count -1: %d", rc);
+    len = sizeof err;
+    CHECK(FatalError(p, err, &len) == 0 && len == 0, "FatalError of a healthy producer");
+    /* ErrorName: a name, a code with none, buffers too small or missing. */
+    len = sizeof name;
+    CHECK(ErrorName(-184, name, &len) == 0 && strcmp(name, "_QUEUE_FULL") == 0, "ErrorName(-184): %s", name);
+    len = sizeof name;
+    CHECK(ErrorName(-12345, name, &len) == KAFKA_ERR_INVALID_ARGUMENT, "ErrorName of no code");
+    len = 3;
+    CHECK(ErrorName(-300, name, &len) == KAFKA_ERR_TOO_SMALL && len >= (int)strlen("KAFKA_ERR_BAD_HANDLE"),
+          "ErrorName too small: %d", len);
+    len = sizeof name;
+    CHECK(ErrorName(-184, NULL, &len) != 0, "ErrorName to NULL");
+    CHECK(ErrorName(-184, name, NULL) == KAFKA_ERR_INVALID_ARGUMENT, "ErrorName with plen NULL");
+    CHECK(UninitProducer(p) == 0, "UninitProducer");
+    CHECK(UninitConsumer(c) == 0, "UninitConsumer");
+}
+
 int main(void)
 {
     int len = sizeof bootstrap;
@@ -792,6 +928,8 @@ int main(void)
     test_bad_handles_issue9();
     test_bad_arguments_issue9();
     test_batch_round_trip();
+    test_bad_handles_issue10();
+    test_bad_arguments_issue10();
     CHECK(DestroyMockCluster(mock) == 0, "DestroyMockCluster");
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
