@@ -103,8 +103,8 @@ def child(lib, bootstrap_wanted):
         "SetTopicConf": ["topicconf"], "DelTopicConf": ["topicconf"], "Flush": ["client"],
         "MockCreateTopic": ["mock"], "DestroyMockCluster": ["mock"],
     }
-    # issue 8: every consumer-control and admin call takes a client handle
-    kinds.update({name: ["client"] for name in ISSUE8})
+    # issue 8: every consumer-control and admin call takes a client handle; issue 9's too
+    kinds.update({name: ["client"] for name in ISSUE8 | ISSUE9})
     for p in na.patterns:
         slots = [i for i, a in enumerate(p.args) if a.direction == "" and a.type == "P"]
         if not slots:
@@ -121,7 +121,8 @@ def child(lib, bootstrap_wanted):
                 handles = [bad["never issued"]] * len(slots)
                 handles[s] = h
                 cases.append((f"a live {kind} as {want}", handles))
-        if p.name in ("UninitConsumer", "Consume", "Commit", "Committed", "SubscribeConsumerTPList"):
+        if p.name in ("UninitConsumer", "Consume", "Commit", "Committed", "SubscribeConsumerTPList", "ConsumeBatch",
+                      "ConsumeWith"):
             handles = [bad["never issued"]] * len(slots)
             handles[0] = live["producer"]
             cases.append(("a producer as consumer", handles))
@@ -177,6 +178,7 @@ def test_bad_handles_never_crash_and_fail_clearly(lib_path):
     assert lines[-1] == {"done": True}
     assert len(results) > 100, f"only {len(results)} bad-handle calls made"
     assert ISSUE8 <= {r["call"] for r in results}, "every issue-8 export is called with bad handles"
+    assert ISSUE9 <= {r["call"] for r in results}, "every issue-9 export is called with bad handles"
     # A producer where a consumer belongs is the right kind (a client) in the
     # wrong state: any error will do there; everything else is a bad handle.
     wrong = [
@@ -199,9 +201,12 @@ ISSUE8 = {
     "AlterConfigs", "Metadata", "ListGroups", "DescribeGroup", "DeleteGroup", "GroupLag",
 }
 
+#: the exports of issue 9 (batches, headers, timestamps, rich delivery reports)
+ISSUE9 = {"ProduceBatch", "ProduceWith", "ConsumeBatch", "ConsumeWith", "DeliveryReports"}
+
 #: functions with an errtxt buffer, which must say what was wrong
 TEXT_FUNCTIONS = {"SetKafkaConf", "SubscribeConsumerTPList", "Produce", "Consume", "SetTopicConf",
-                  "MockCreateTopic"} | ISSUE8
+                  "MockCreateTopic"} | ISSUE8 | ISSUE9
 
 
 def parameter_names():
