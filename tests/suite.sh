@@ -39,6 +39,24 @@ landed=$(awk -F'\t' '{ n[$1]++; if (!($1 in lo) || $2 < lo[$1]) lo[$1] = $2; if 
 [ "$(grep '^  partition' <<<"$produced" | sort)" = "$landed" ] || batch_fail "reports: $produced, kcat: $landed"
 echo "5000 messages with keys, headers and timestamps: batch_consume and kcat agree, and so do the reports"
 
+step "C: transform, consume-transform-produce in transactions: on the mock, then 1000 orders on the broker"
+transform_fail() { echo "transform: $*" >&2; exit 1; }
+env -u KAFKA_BOOTSTRAP build/transform 2>/dev/null | grep -q '^transformed 10 messages' || transform_fail "on the mock cluster"
+tt="c-orders-$$"
+tests/broker/broker.sh topic "$KAFKA_BOOTSTRAP" "$tt" 3 >/dev/null
+tests/broker/broker.sh topic "$KAFKA_BOOTSTRAP" "$tt-upper" 3 >/dev/null
+seq 1 1000 | sed 's/^/order /' | kcat -q -P -b "$KAFKA_BOOTSTRAP" -t "$tt"
+out=$(build/transform "$tt" "$tt-upper") && grep -q '^transformed 1000 messages' <<<"$out" || transform_fail "$out"
+# Exactly once: every order once, in upper case, for a read_committed reader.
+[ "$(kcat -q -b "$KAFKA_BOOTSTRAP" -t "$tt-upper" -C -e -o beginning -X isolation.level=read_committed -f '%s\n' |
+  sort)" = "$(seq 1 1000 | sed 's/^/ORDER /' | sort)" ] || transform_fail "$tt-upper is not the 1000 orders once"
+# The offsets went with the transactions: the group committed every order it read.
+committed=$(java -cp "tests/broker/.cache/lib/*" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+  --bootstrap-server "$KAFKA_BOOTSTRAP" --describe --offsets --group c-transform 2>/dev/null |
+  awk -v t="$tt" '$2 == t { n += $4; lag += $6 } END { print n, lag }')
+[ "$committed" = "1000 0" ] || transform_fail "group c-transform committed (offsets, lag) $committed on $tt"
+echo "$out; kcat reads each order once, and the group committed all 1000"
+
 step "C: the standalone mock broker serves other clients (kcat)"
 mock_out=$(mktemp)
 build/mock_broker 1 shared:2 >"$mock_out" &
