@@ -99,6 +99,10 @@
 
 #define TXN_ABORTABLE 4
 
+typedef struct Wanted Wanted;
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -178,8 +182,10 @@ int ProduceWith(void *prod, const char *topic, const char *payload, int32_t payl
 // null); keys likewise; headers as `hcounts[i]` per message, names and
 // values back to back in `hdata` (capacity `*hdatalen`) and two lengths
 // per header in `hlens` (capacity `*nhlens` entries; name, then value, -1:
-// null). Any per-message array may be NULL when not wanted; every
-// capacity that is given is respected.
+// null). Any per-message array may be NULL when not wanted, and so may
+// `payloads`, `keys` and `hdata` (their bytes are then skipped; their
+// lengths are still given where asked for); every capacity that is given
+// is respected.
 //
 // On return `*count` and the capacities hold what was written. Status 0,
 // with `*count` 0 when nothing arrived; fewer messages than asked when no

@@ -158,12 +158,26 @@ pub struct Columns<'a> {
     pub header_counts: &'a mut [i32],
     pub header_data: &'a mut [u8],
     pub header_lengths: &'a mut [i32],
+    /// Byte columns the caller asked for (a NULL buffer: not wanted; their
+    /// lengths are still given).
+    pub wanted: Wanted,
     /// What has been written so far.
     pub count: usize,
     pub payloads_used: usize,
     pub keys_used: usize,
     pub header_data_used: usize,
     pub header_lengths_used: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    pub payloads: bool,
+    pub keys: bool,
+    pub headers: bool,
+}
+
+impl Wanted {
+    pub const ALL: Wanted = Wanted { payloads: true, keys: true, headers: true };
 }
 
 /// The topic names joined by LF.
@@ -190,14 +204,16 @@ impl Sink for Columns<'_> {
             None if self.topic_names.is_empty() => m.topic.len(),
             None => topics_len + 1 + m.topic.len(),
         };
-        let payload = m.payload.unwrap_or_default();
-        let key = m.key.unwrap_or_default();
+        let wanted = self.wanted;
+        let payload = if wanted.payloads { m.payload.unwrap_or_default() } else { &[] };
+        let key = if wanted.keys { m.key.unwrap_or_default() } else { &[] };
+        let headers: &[Header<'_>] = if wanted.headers { &m.headers } else { &[] };
         let needed = Needed {
             topics: topics_needed,
             payloads: self.payloads_used + payload.len(),
             keys: self.keys_used + key.len(),
-            header_data: self.header_data_used + headers_size(&m.headers),
-            header_lengths: self.header_lengths_used + 2 * m.headers.len(),
+            header_data: self.header_data_used + headers_size(headers),
+            header_lengths: self.header_lengths_used + 2 * headers.len(),
         };
         if needed.topics > self.topics_capacity
             || needed.payloads > self.payloads.len()
@@ -223,8 +239,8 @@ impl Sink for Columns<'_> {
         self.keys[self.keys_used..needed.keys].copy_from_slice(key);
         self.keys_used = needed.keys;
         put(self.key_lengths, i, length(m.key));
-        put(self.header_counts, i, m.headers.len() as i32);
-        for h in &m.headers {
+        put(self.header_counts, i, headers.len() as i32);
+        for h in headers {
             let value = h.value.unwrap_or_default();
             let data = &mut self.header_data[self.header_data_used..];
             data[..h.name.len()].copy_from_slice(h.name);
@@ -271,6 +287,7 @@ mod tests {
             header_counts: &mut hc,
             header_data: &mut hd,
             header_lengths: &mut hl,
+            wanted: Wanted::ALL,
             count: 0,
             payloads_used: 0,
             keys_used: 0,

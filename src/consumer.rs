@@ -457,9 +457,24 @@ impl Consumer {
                 return Err(Error::from_rd_error(error));
             }
             let deadline = std::time::Instant::now() + CLOSE_WAIT;
+            // The group's queue now comes here, messages fetched but never
+            // handed out included: serve it as events (a callback poll
+            // cannot take messages), dropping messages and answering the
+            // final rebalance ourselves.
             crate::rebalance::polling(self, || {
                 while rd::rd_kafka_consumer_closed(self.rk) == 0 && std::time::Instant::now() < deadline {
-                    rd::rd_kafka_queue_poll_callback(queue, 100);
+                    let event = rd::rd_kafka_queue_poll(queue, 100);
+                    if event.is_null() {
+                        continue;
+                    }
+                    if rd::rd_kafka_event_type(event) == rd::RD_KAFKA_EVENT_REBALANCE {
+                        crate::rebalance::rebalance(
+                            self.rk,
+                            rd::rd_kafka_event_error(event),
+                            rd::rd_kafka_event_topic_partition_list(event),
+                        );
+                    }
+                    rd::rd_kafka_event_destroy(event);
                 }
             });
             let done = rd::rd_kafka_consumer_closed(self.rk) != 0;

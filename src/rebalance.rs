@@ -39,38 +39,48 @@ unsafe extern "C" fn on_rebalance(
     _opaque: *mut c_void,
 ) {
     // No panic may unwind into librdkafka's C frames.
-    let _ = std::panic::catch_unwind(|| {
-        let protocol = rd::rd_kafka_rebalance_protocol(rk);
-        let cooperative = !protocol.is_null() && CStr::from_ptr(protocol).to_bytes() == b"COOPERATIVE";
-        let error = match err {
-            rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                if cooperative {
-                    rd::rd_kafka_incremental_assign(rk, partitions)
-                } else {
-                    rd::rd_kafka_assign(rk, partitions);
-                    std::ptr::null_mut()
-                }
+    let _ = std::panic::catch_unwind(|| rebalance(rk, err, partitions));
+}
+
+/// Takes on or gives back `partitions`, as the group decided.
+///
+/// # Safety
+/// `rk` must be a live consumer and `partitions` a live list.
+pub(crate) unsafe fn rebalance(
+    rk: *mut rd::rd_kafka_t,
+    err: rd::rd_kafka_resp_err_t,
+    partitions: *mut rd::rd_kafka_topic_partition_list_t,
+) {
+    let protocol = rd::rd_kafka_rebalance_protocol(rk);
+    let cooperative = !protocol.is_null() && CStr::from_ptr(protocol).to_bytes() == b"COOPERATIVE";
+    let error = match err {
+        rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+            if cooperative {
+                rd::rd_kafka_incremental_assign(rk, partitions)
+            } else {
+                rd::rd_kafka_assign(rk, partitions);
+                std::ptr::null_mut()
             }
-            _ => {
-                let revoked: Vec<(String, i32)> = RawList::borrowed_entries(partitions)
-                    .iter()
-                    .map(entry_of)
-                    .map(|e| (e.topic, e.partition))
-                    .collect();
-                let consumer = POLLING.with(Cell::get);
-                if let Some(consumer) = consumer.as_ref() {
-                    consumer.drop_kept(|topic, p| revoked.iter().any(|(t, q)| t == topic && *q == p));
-                }
-                if cooperative {
-                    rd::rd_kafka_incremental_unassign(rk, partitions)
-                } else {
-                    rd::rd_kafka_assign(rk, std::ptr::null());
-                    std::ptr::null_mut()
-                }
-            }
-        };
-        if !error.is_null() {
-            rd::rd_kafka_error_destroy(error);
         }
-    });
+        _ => {
+            let revoked: Vec<(String, i32)> = if partitions.is_null() {
+                Vec::new()
+            } else {
+                RawList::borrowed_entries(partitions).iter().map(entry_of).map(|e| (e.topic, e.partition)).collect()
+            };
+            let consumer = POLLING.with(Cell::get);
+            if let Some(consumer) = consumer.as_ref() {
+                consumer.drop_kept(|topic, p| revoked.iter().any(|(t, q)| t == topic && *q == p));
+            }
+            if cooperative && !partitions.is_null() {
+                rd::rd_kafka_incremental_unassign(rk, partitions)
+            } else {
+                rd::rd_kafka_assign(rk, std::ptr::null());
+                std::ptr::null_mut()
+            }
+        }
+    };
+    if !error.is_null() {
+        rd::rd_kafka_error_destroy(error);
+    }
 }

@@ -12,7 +12,7 @@ use libc::{c_char, c_int, c_void};
 
 use super::arrays::{input_array, input_count, input_names, required_array, timeout};
 use super::{guard, input_str, output_array, output_bytes, required, ErrorText};
-use crate::batch::{self, names_text, Columns, OutgoingBatch, Packed};
+use crate::batch::{self, names_text, Columns, OutgoingBatch, Packed, Wanted};
 use crate::client::Client;
 use crate::consumer::{Batch, Needed};
 use crate::error::{Error, Result, KAFKA_CONSUME_NO_MESSAGE, KAFKA_ERR_TOO_SMALL};
@@ -195,8 +195,10 @@ fn write_names(names: &[Vec<u8>], out: *mut c_char, capacity: usize) -> Result<u
 /// null); keys likewise; headers as `hcounts[i]` per message, names and
 /// values back to back in `hdata` (capacity `*hdatalen`) and two lengths
 /// per header in `hlens` (capacity `*nhlens` entries; name, then value, -1:
-/// null). Any per-message array may be NULL when not wanted; every
-/// capacity that is given is respected.
+/// null). Any per-message array may be NULL when not wanted, and so may
+/// `payloads`, `keys` and `hdata` (their bytes are then skipped; their
+/// lengths are still given where asked for); every capacity that is given
+/// is respected.
 ///
 /// On return `*count` and the capacities hold what was written. Status 0,
 /// with `*count` 0 when nothing arrived; fewer messages than asked when no
@@ -255,6 +257,7 @@ pub unsafe extern "C" fn ConsumeBatch(
             header_counts: optional(hcounts),
             header_data: output_bytes(hdata, capacity(hdatalen), "hdata")?,
             header_lengths: output_array(hlens, hlens_capacity, "hlens")?,
+            wanted: Wanted { payloads: !payloads.is_null(), keys: !keys.is_null(), headers: !hdata.is_null() },
             count: 0,
             payloads_used: 0,
             keys_used: 0,
@@ -338,6 +341,7 @@ pub unsafe extern "C" fn ConsumeWith(
             header_counts: &mut counts,
             header_data: output_bytes(hdata, *data_len as usize, "hdata")?,
             header_lengths: output_array(hlens, capacity(*lengths_len, "*nhlens")?, "hlens")?,
+            wanted: Wanted::ALL,
             count: 0,
             payloads_used: 0,
             keys_used: 0,

@@ -575,9 +575,6 @@ def close_child(lib):
     print(json.dumps({"done": True}), flush=True)
 
 
-@pytest.mark.xfail(strict=True, reason="library bug since 6d5c76f: UninitConsumer aborts the process "
-                   "(rdkafka_queue.c:630 rd_kafka_q_serve0: assert res != RD_KAFKA_OP_RES_PASS) when fetched "
-                   "messages were not all handed out; 5158f58 returned 0")
 def test_close_with_messages_left(lib_path):
     """Assign from the beginning, Consume one of 30 messages, UninitConsumer:
     0, with the other 29 simply left for the next reader."""
