@@ -177,3 +177,13 @@ def test_gssapi_is_refused_with_the_reason(na):
         assert rc == -1 and b"libsasl2 not available" in err[:m]
     finally:
         assert na.UninitProducer(c.h) == 0
+
+
+def test_oidc_is_refused_with_the_reason(na):
+    """OAUTHBEARER's OIDC method needs libcurl, which this build leaves out."""
+    c = Client(na, "127.0.0.1:9")
+    try:
+        rc, err, m = na.SetKafkaConf(c.h, b"sasl.oauthbearer.method", b"oidc", TEXT, TEXT)
+        assert rc == -1 and b"not supported in this build" in err[:m]
+    finally:
+        assert na.UninitProducer(c.h) == 0
