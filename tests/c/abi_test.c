@@ -743,15 +743,16 @@ static void test_batch_round_trip(void)
     int64_t beginning = -2;
     len = sizeof err;
     CHECK(Assign(c, "c-batch", &partition, &beginning, 1, err, &len) == 0, "Assign");
-    /* Zero capacities: -304 with the sizes the first message needs; it is kept. */
-    char topics[64];
+    /* Zero capacities (NULL buffers would mean "not wanted"): -304 with the sizes the first message needs; it
+     * is kept. */
+    char topics[64], none[1];
     uint32_t topicslen = 0, payloadslen = 0, keyslen = 0, hdatalen = 0;
     int32_t nhlens = 0, got = 3, plens[3], klens[3], counts[3], lens[8];
     time_t give_up = time(NULL) + 20;
     do {
         topicslen = payloadslen = keyslen = hdatalen = 0, nhlens = 0, got = 3, len = sizeof err;
-        rc = ConsumeBatch(c, 500, topics, &topicslen, NULL, NULL, NULL, NULL, NULL, NULL, &payloadslen, plens, NULL,
-                          &keyslen, klens, counts, NULL, &hdatalen, lens, &nhlens, &got, err, &len);
+        rc = ConsumeBatch(c, 500, topics, &topicslen, NULL, NULL, NULL, NULL, NULL, none, &payloadslen, plens, none,
+                          &keyslen, klens, counts, none, &hdatalen, lens, &nhlens, &got, err, &len);
     } while (rc == 0 && got == 0 && time(NULL) < give_up);
     CHECK(rc == KAFKA_ERR_TOO_SMALL && topicslen == 7 && payloadslen == 3 && keyslen == 2 && hdatalen == 3 &&
               nhlens == 2,
