@@ -168,9 +168,11 @@ $(DIST): $(STRIPPED) $(LICENSES) include/kafka.h packaging/* $(shell find bindin
 	cp README.md LICENSE CHANGELOG.md $(LICENSES)/LICENSES.librdkafka $(DIST_DIR)/
 	mkdir -p $(BUILD)/dist/python $(DIST_DIR)/python
 ifneq ($(PY_PACKAGE),)
-	@# The Python package builds itself, with the shipped library inside.
+	@# The Python package builds itself (as make python-wheel does), with
+	@# the shipped library inside.
 	KAFKASO_LIBRARY=$(CURDIR)/$(STRIPPED) KAFKASO_HEADER=$(CURDIR)/include/kafka.h \
-	  python3 -m pip wheel -q --no-deps --disable-pip-version-check -w $(DIST_DIR)/python bindings/python
+	  python3 -m pip wheel -q --no-deps --no-build-isolation --disable-pip-version-check \
+	  -w $(DIST_DIR)/python bindings/python
 else
 	@# A plain wheel of the ctypes module, which finds the library by $$KAFKA_SO.
 	cp bindings/python/kafkaso.py $(BUILD)/dist/python/
