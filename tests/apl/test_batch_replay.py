@@ -580,3 +580,47 @@ def test_close_with_messages_left(lib_path):
     0, with the other 29 simply left for the next reader."""
     results = run_child("close_child", lib_path, timeout=60)
     assert results == [{"call": "UninitConsumer", "rc": 0}]
+
+
+def skipped_bytes_child(lib):
+    """One message with a 3-byte payload and one header ("h", "vv"), read
+    with payloads and hdata NULL (bytes not wanted) but their lengths asked
+    for."""
+    sys.path.insert(0, str(HERE))
+    from na import NA, NULL
+
+    na = NA(lib)
+    rc, mock, address = na.NewMockCluster(1, 0, 256, 256)[:3]
+    assert na.MockCreateTopic(mock, b"t", 1, 1, 256, 256)[0] == 0
+    rc, producer = na.InitKafka(0)
+    na.SetKafkaConf(producer, b"bootstrap.servers", address, 256, 256)
+    assert na.ProduceWith(producer, b"t", b"abc", 3, b"k", 1, 0, 0, 1, b"hvv", [1, 2], 0, 256, 256)[0] == 0
+    assert na.Flush(producer, 10000, 0)[0] == 0
+    rc, consumer = na.InitKafka(0)
+    na.SetKafkaConf(consumer, b"bootstrap.servers", address, 256, 256)
+    assert na.Assign(consumer, b"t", [0], [-2], 1, 256, 256)[0] == 0
+    count = 0
+    for _ in range(10):
+        r = na.ConsumeBatch(consumer, 1000, 64, 64, 4, 4, 4, 4, 4, NULL, 0, 4, NULL, 0, 4, 4, NULL, 0, 8, 8, 4, 256,
+                            256)
+        count = r[19]
+        if r[0] != 0 or count:
+            break
+    print(json.dumps({"rc": r[0], "count": count, "paylens": r[10][:count], "hcounts": r[14][:count],
+                      "hlens": r[17][:r[18]], "nhlens": r[18]}), flush=True)
+    na.UninitConsumer(consumer)
+    na.UninitProducer(producer)
+    na.DestroyMockCluster(mock)
+    print(json.dumps({"done": True}), flush=True)
+
+
+@pytest.mark.xfail(strict=True, reason="library bug in db023d8: with hdata NULL, ConsumeBatch writes hcounts[i] 0 "
+                   "and *nhlens 0 for a message with one header, though the header says lengths are still given "
+                   "where asked for (paylens are)")
+def test_lengths_given_when_bytes_are_not_wanted(lib_path):
+    """payloads and hdata NULL: no bytes, but paylens, hcounts and hlens
+    still describe the message, as the header promises."""
+    (result,) = run_child("skipped_bytes_child", lib_path, timeout=60)
+    assert result["rc"] == 0 and result["count"] == 1
+    assert result["paylens"] == [3]
+    assert result["hcounts"] == [1] and result["hlens"] == [1, 2] and result["nhlens"] == 2
