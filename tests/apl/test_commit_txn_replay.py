@@ -266,17 +266,23 @@ def test_bad_handles_through_the_wrappers(kafka):
     assert kafka.events(handle, 10, 0)[0] == -300
 
 
-def test_sample_transform_in_transaction(kafka):
+SAMPLE_LINES = (
+    "{}mock.create_topic'orders' 2", "{}seed.produce_batch'orders'({'order ',⍕⍵}¨⍳10)",
+    "config⍪←'isolation.level' 'read_committed'", "(rc flags)←producer.init_transactions",
+    "(rc table)←consumer.consume_batch 100 500",
+    "(rc ids statuses)←producer.produce_batch'orders-upper'(1 ⎕C¨rows[;2])(rows[;3])",
+    "(rc flags)←producer.send_offsets_to_transaction consumer", "(rc flags)←producer.commit_transaction",
+    ":While (rc≠0)∧2⊃bits flags", "(fatal retriable abortable)←bits flags", "{}producer.abort_transaction",
+    "tp←∪↓rows[;1 4]", "{}consumer.seek t p(⌊/rows[;5]/⍨(↓rows[;1 4])∊⊂t p)", ":While idle<6")
+
+
+def replay_sample(kafka, before_first_transaction=None):
     """Samples/TransformInTransaction.aplf, statement by statement through
-    the mirror, on a mock cluster of its own as the sample starts one."""
+    the mirror, on a mock cluster of its own as the sample starts one.
+    Returns (transformed, aborted, what a read_committed reader finds)."""
     sample = (apl_source.BINDING / "Samples" / "TransformInTransaction.aplf").read_text(encoding="utf-8")
     # The replay below follows these lines; a changed sample must be replayed anew.
-    for line in ("{}mock.create_topic'orders' 2", "{}seed.produce_batch'orders'({'order ',⍕⍵}¨⍳10)",
-                 "config⍪←'isolation.level' 'read_committed'", "(rc flags)←producer.init_transactions",
-                 "(rc table)←consumer.consume_batch 100 500",
-                 "(rc ids statuses)←producer.produce_batch'orders-upper'(1 ⎕C¨rows[;2])(rows[;3])",
-                 "(rc flags)←producer.send_offsets_to_transaction consumer",
-                 "(rc flags)←producer.commit_transaction", ":While idle<6"):
+    for line in SAMPLE_LINES:
         assert line in sample, f"TransformInTransaction no longer has {line!r}"
     mock = MockCluster(kafka)
     assert mock.create_topic("orders", 2)[0] == 0 and mock.create_topic("orders-upper", 2)[0] == 0
@@ -290,7 +296,13 @@ def test_sample_transform_in_transaction(kafka):
     consumer.subscribe("orders")
     producer = Producer(kafka, [("bootstrap.servers", mock.Bootstrap), ("transactional.id", "apl-transform")])
     assert producer.init_transactions() == [0, 0]
-    done = idle = 0
+    if before_first_transaction:
+        before_first_transaction(mock)
+
+    def bits(flags):
+        return [flags & 1, flags >> 1 & 1, flags >> 2 & 1]
+
+    done = idle = aborted = 0
     while idle < 6:
         rc, table = consumer.consume_batch(100, 500)
         rows = table[1:]
@@ -298,20 +310,50 @@ def test_sample_transform_in_transaction(kafka):
             idle += 1
             continue
         idle = 0
-        assert producer.begin_transaction()[0] == 0
+        producer.begin_transaction()
+        flags = 0
         rc, ids, statuses = producer.produce_batch("orders-upper", [r[1].upper() for r in rows], [r[2] for r in rows])
-        assert rc == 0
-        assert producer.send_offsets_to_transaction(consumer) == [0, 0]
-        assert producer.commit_transaction() == [0, 0]
-        done += len(rows)
-    assert done == 10
+        if rc == 0:
+            rc, flags = producer.send_offsets_to_transaction(consumer)
+        if rc == 0:
+            rc, flags = producer.commit_transaction()
+            while rc != 0 and bits(flags)[1]:
+                rc, flags = producer.commit_transaction()
+        fatal, retriable, abortable = bits(flags)
+        if rc == 0:
+            done += len(rows)
+        elif fatal:
+            break
+        else:
+            aborted += 1
+            producer.abort_transaction()
+            for t, p in dict.fromkeys((r[0], r[3]) for r in rows):
+                assert consumer.seek(t, p, min(r[4] for r in rows if (r[0], r[3]) == (t, p)))[0] == 0
     rc, table = consumer.committed_offsets("")  # the mock keeps none: -1001
     assert rc == 0 and sorted(row[1] for row in table) == [0, 1]
     producer.unmake()
     consumer.unmake()
     reader = Consumer(kafka, [("bootstrap.servers", mock.Bootstrap), ("isolation.level", "read_committed")])
     reader.from_beginning("orders-upper")
-    rows = consume(reader, 10)
-    assert sorted(r[1] for r in rows) == sorted(f"ORDER {i}" for i in range(1, 11))
+    rows = consume(reader, done)
+    end = time.monotonic() + 2
+    while time.monotonic() < end:  # and nothing more
+        rows += reader.consume_batch(100)[1][1:]
     reader.unmake()
     assert mock.close() == 0
+    return done, aborted, sorted(r[1] for r in rows)
+
+
+def test_sample_transform_in_transaction(kafka):
+    done, aborted, found = replay_sample(kafka)
+    assert (done, aborted) == (10, 0)
+    assert found == sorted(f"ORDER {i}" for i in range(1, 11))
+
+
+def test_sample_aborts_and_rereads_a_failed_batch(kafka):
+    """The first transaction cannot add its partitions (the mock answers
+    AddPartitionsToTxn with 29, topic authorization failed: abortable): the
+    sample aborts, seeks back, and the batch is transformed once after all."""
+    done, aborted, found = replay_sample(kafka, lambda mock: mock.push_request_errors(24, [29]))
+    assert done == 10 and aborted >= 1
+    assert found == sorted(f"ORDER {i}" for i in range(1, 11))
