@@ -144,3 +144,15 @@ def test_ctrl_c_interrupts_a_wait_within_a_fraction_of_a_second(call):
     assert late < 0.3, f"{call} took {late:.3f}s to see Ctrl-C"
     if call != "producer.flush":
         client.close()
+
+
+def test_pip_install_of_the_source_folder_works_as_a_user_runs_it(tmp_path):
+    """`pip install ./bindings/python` in a fresh venv (build isolation: pip
+    fetches setuptools, wheel and cffi), then an import from elsewhere."""
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    str(REPO / "bindings" / "python")], check=True, cwd=tmp_path)
+    out = subprocess.run([str(python), "-c", "import kafkaso.admin, kafkaso; print(kafkaso.__file__)"],
+                         cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert out.startswith(str(tmp_path / "venv"))
