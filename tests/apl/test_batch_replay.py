@@ -8,6 +8,7 @@ child process so that a crash fails a test instead of the suite."""
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -624,3 +625,32 @@ def test_lengths_given_when_bytes_are_not_wanted(lib_path):
     assert result["rc"] == 0 and result["count"] == 1
     assert result["paylens"] == [3]
     assert result["hcounts"] == [1] and result["hlens"] == [1, 2] and result["nhlens"] == 2
+
+
+@pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat is not installed")
+def test_kcat_reads_and_writes_the_same(kafka, cluster):
+    """An independent client agrees both ways: kcat reads the keys, headers
+    and timestamps produce_batch sent, and consume_batch reads the keys and
+    headers (a repeated name too) that kcat sent."""
+    out_topic, in_topic = cluster.new_topics(1, 1, prefix="apl-kcat")
+    producer = new_producer(kafka, cluster)
+    stamps = [1_700_000_000_000 + i for i in range(3)]
+    rc, ids, statuses = producer.produce_batch(out_topic, ["zero", "one", "два"], ["k0", None, "ключ"], 0, stamps,
+                                               [Table([["n", "v0"]]), Table(), Table([["a", "1"], ["b", "2"]])])
+    assert rc == 0 and producer.flush(30000) == [0, []]
+    assert producer.close() == 0
+    read = subprocess.run(["kcat", "-q", "-b", cluster.bootstrap, "-t", out_topic, "-C", "-e", "-o", "beginning",
+                           "-f", "%o|%T|%K|%k|%s|%h\\n"], capture_output=True, timeout=60)
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.decode().splitlines() == [
+        "0|1700000000000|2|k0|zero|n=v0", "1|1700000000001|-1||one|", "2|1700000000002|8|ключ|два|a=1,b=2"]
+
+    sent = subprocess.run(["kcat", "-q", "-b", cluster.bootstrap, "-t", in_topic, "-P", "-K", ":", "-H", "h=x",
+                           "-H", "h=y", "-H", "bin=é"], input="key1:first\nkey2:second\n".encode(), timeout=60)
+    assert sent.returncode == 0
+    consumer = reader(kafka, cluster, in_topic)
+    rows = read_rows(consumer, 2)
+    assert [(row[1], row[2]) for row in rows] == [("first", "key1"), ("second", "key2")]
+    assert all(row[6] == Table([["h", "x"], ["h", "y"], ["bin", "é"]]) for row in rows), rows
+    assert all(row[5] > 1_700_000_000_000 for row in rows)
+    assert consumer.close() == 0
