@@ -25,12 +25,6 @@
 
 #include <stdint.h>
 
-// Stands for every partition of a topic in a request.
-#define ALL_PARTITIONS -1
-
-// librdkafka's "no offset" (`RD_KAFKA_OFFSET_INVALID`).
-#define OFFSET_INVALID -1001
-
 // Status: a handle argument is NULL, was never issued, was already
 // released, or is of another kind (for example a consumer passed to
 // `Produce`). Nothing was done.
@@ -64,15 +58,18 @@
 // sizes needed and the message is kept for the next call.
 #define KAFKA_CONSUME_BUFFER_TOO_SMALL 2
 
-// Kinds of event.
-#define EVENT_LOG 1
+// A partition number standing for every partition of a topic.
+#define KAFKA_PARTITION_ALL -1
 
-#define EVENT_ERROR 2
+// Logical offsets: the first message kept, the next message to arrive,
+// the group's committed offset, and "none".
+#define KAFKA_OFFSET_BEGINNING -2
 
-#define EVENT_STATS 3
+#define KAFKA_OFFSET_END -1
 
-// Events kept per client before the oldest are dropped.
-#define CAPACITY 1000
+#define KAFKA_OFFSET_STORED -1000
+
+#define KAFKA_OFFSET_INVALID -1001
 
 // This library's version (`Version` gives librdkafka's), as numbers for
 // C's preprocessor. Cargo.toml's version is the one source; a test checks
@@ -83,21 +80,24 @@
 
 #define KAFKA_VERSION_PATCH 0
 
-// A transaction call's failure kind: fatal.
+// Kinds of event `Events` gives.
+#define KAFKA_EVENT_LOG 1
+
+#define KAFKA_EVENT_ERROR 2
+
+#define KAFKA_EVENT_STATS 3
+
+// The transaction calls set `*flags` (which may be NULL) to the kind of a
+// failure, as these bits, and to 0 on success. Fatal: the producer can do
+// nothing more; release it.
 #define KAFKA_TXN_FATAL 1
 
-// A transaction call's failure kind: retriable.
+// A transaction call's failure kind: retriable (call again).
 #define KAFKA_TXN_RETRIABLE 2
 
-// A transaction call's failure kind: the transaction must be aborted.
+// A transaction call's failure kind: the transaction must be aborted
+// (`AbortTransaction`, then begin anew).
 #define KAFKA_TXN_ABORTABLE 4
-
-// Kinds of failure, as bits of a transaction call's `flags`.
-#define TXN_FATAL 1
-
-#define TXN_RETRIABLE 2
-
-#define TXN_ABORTABLE 4
 
 typedef struct Wanted Wanted;
 
@@ -183,9 +183,10 @@ int ProduceWith(void *prod, const char *topic, const char *payload, int32_t payl
 // values back to back in `hdata` (capacity `*hdatalen`) and two lengths
 // per header in `hlens` (capacity `*nhlens` entries; name, then value, -1:
 // null). Any per-message array may be NULL when not wanted, and so may
-// `payloads`, `keys` and `hdata` (their bytes are then skipped; their
-// lengths are still given where asked for); every capacity that is given
-// is respected.
+// `payloads`, `keys`, `hdata` and `hlens`: bytes not wanted are skipped,
+// their lengths still given where asked for (headers with `hlens` NULL
+// are skipped whole, `hcounts` 0); every capacity that is given is
+// respected.
 //
 // On return `*count` and the capacities hold what was written. Status 0,
 // with `*count` 0 when nothing arrived; fewer messages than asked when no
@@ -227,13 +228,14 @@ int CommitAsync(void *cons, const char *topics, const int32_t *partitions, const
 // Serves the outcomes of `CommitAsync`, oldest first, one entry per
 // partition: topic names (LF-separated, in `topics` of capacity
 // `*topicslen`), partitions, committed offsets and statuses (0 committed;
-// -168 when there was nothing to commit, reported with an empty topic and
-// partition -1). Writes up to `*count` entries (its capacity on entry)
-// and sets `*count` and `*topicslen` to what was written; the rest stay
-// for the next call. Returns at once when outcomes are ready or no commit
-// is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL` when not
-// even the first entry fits (`*topicslen` set to what it needs). The
-// shape is that of Dyalog's unfinished `CommitReport`.
+// -168 when there was nothing to commit: one entry per partition with
+// offset -1001, or a single entry with an empty topic and partition -1
+// when librdkafka names none). Writes up to `*count` entries (its capacity
+// on entry) and sets `*count` and `*topicslen` to what was written; the
+// rest stay for the next call. Returns at once when outcomes are ready or
+// no commit is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL`
+// when not even the first entry fits (`*topicslen` set to what it needs).
+// The shape is that of Dyalog's unfinished `CommitReport`.
 int CommitReport(void *cons, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count);
 
 // Commits the offsets given as partition vectors (each the next offset to
@@ -643,7 +645,9 @@ int BeginTransaction(void *prod, int32_t *flags, char *errtxt, int *plen);
 int CommitTransaction(void *prod, int32_t timeout_ms, int32_t *flags, char *errtxt, int *plen);
 
 // Aborts the transaction: its messages are never visible to
-// `read_committed` consumers (their delivery reports say they failed).
+// `read_committed` consumers. Messages still queued get a failed delivery
+// report (-152, purged); those already sent report success, as written
+// records, yet stay invisible to `read_committed` consumers.
 int AbortTransaction(void *prod, int32_t timeout_ms, int32_t *flags, char *errtxt, int *plen);
 
 // Makes consumed offsets part of the transaction (consume-transform-

@@ -173,11 +173,14 @@ pub struct Columns<'a> {
 pub struct Wanted {
     pub payloads: bool,
     pub keys: bool,
-    pub headers: bool,
+    /// Header names and values.
+    pub header_bytes: bool,
+    /// Their lengths (and so the header counts).
+    pub header_lengths: bool,
 }
 
 impl Wanted {
-    pub const ALL: Wanted = Wanted { payloads: true, keys: true, headers: true };
+    pub const ALL: Wanted = Wanted { payloads: true, keys: true, header_bytes: true, header_lengths: true };
 }
 
 /// The topic names joined by LF.
@@ -207,12 +210,12 @@ impl Sink for Columns<'_> {
         let wanted = self.wanted;
         let payload = if wanted.payloads { m.payload.unwrap_or_default() } else { &[] };
         let key = if wanted.keys { m.key.unwrap_or_default() } else { &[] };
-        let headers: &[Header<'_>] = if wanted.headers { &m.headers } else { &[] };
+        let headers: &[Header<'_>] = if wanted.header_lengths { &m.headers } else { &[] };
         let needed = Needed {
             topics: topics_needed,
             payloads: self.payloads_used + payload.len(),
             keys: self.keys_used + key.len(),
-            header_data: self.header_data_used + headers_size(headers),
+            header_data: self.header_data_used + if wanted.header_bytes { headers_size(headers) } else { 0 },
             header_lengths: self.header_lengths_used + 2 * headers.len(),
         };
         if needed.topics > self.topics_capacity
@@ -241,11 +244,13 @@ impl Sink for Columns<'_> {
         put(self.key_lengths, i, length(m.key));
         put(self.header_counts, i, headers.len() as i32);
         for h in headers {
-            let value = h.value.unwrap_or_default();
-            let data = &mut self.header_data[self.header_data_used..];
-            data[..h.name.len()].copy_from_slice(h.name);
-            data[h.name.len()..h.name.len() + value.len()].copy_from_slice(value);
-            self.header_data_used += h.name.len() + value.len();
+            if wanted.header_bytes {
+                let value = h.value.unwrap_or_default();
+                let data = &mut self.header_data[self.header_data_used..];
+                data[..h.name.len()].copy_from_slice(h.name);
+                data[h.name.len()..h.name.len() + value.len()].copy_from_slice(value);
+                self.header_data_used += h.name.len() + value.len();
+            }
             self.header_lengths[self.header_lengths_used] = h.name.len() as i32;
             self.header_lengths[self.header_lengths_used + 1] = length(h.value);
             self.header_lengths_used += 2;

@@ -16,9 +16,9 @@ use crate::partition_list::{entry_of, Entry, RawList};
 use crate::producer::millis;
 
 /// Stands for every partition of a topic in a request.
-pub const ALL_PARTITIONS: i32 = -1;
+pub(crate) const ALL_PARTITIONS: i32 = -1;
 /// librdkafka's "no offset" (`RD_KAFKA_OFFSET_INVALID`).
-pub const OFFSET_INVALID: i64 = -1001;
+pub(crate) const OFFSET_INVALID: i64 = -1001;
 
 /// How long a call may wait for metadata when it expands a partition of -1.
 const METADATA_WAIT: Duration = Duration::from_secs(10);

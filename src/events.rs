@@ -17,12 +17,12 @@ use parking_lot::{Condvar, Mutex};
 use rdkafka_sys as rd;
 
 /// Kinds of event.
-pub const EVENT_LOG: i32 = 1;
-pub const EVENT_ERROR: i32 = 2;
-pub const EVENT_STATS: i32 = 3;
+pub(crate) const EVENT_LOG: i32 = 1;
+pub(crate) const EVENT_ERROR: i32 = 2;
+pub(crate) const EVENT_STATS: i32 = 3;
 
 /// Events kept per client before the oldest are dropped.
-pub const CAPACITY: usize = 1000;
+pub(crate) const CAPACITY: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {

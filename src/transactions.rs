@@ -14,9 +14,9 @@ use crate::partition_list::Entry;
 use crate::producer::{millis, Producer};
 
 /// Kinds of failure, as bits of a transaction call's `flags`.
-pub const TXN_FATAL: i32 = 1;
-pub const TXN_RETRIABLE: i32 = 2;
-pub const TXN_ABORTABLE: i32 = 4;
+pub(crate) const TXN_FATAL: i32 = 1;
+pub(crate) const TXN_RETRIABLE: i32 = 2;
+pub(crate) const TXN_ABORTABLE: i32 = 4;
 
 /// A failed transaction call: the error and its kind bits.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -196,9 +196,10 @@ fn write_names(names: &[Vec<u8>], out: *mut c_char, capacity: usize) -> Result<u
 /// values back to back in `hdata` (capacity `*hdatalen`) and two lengths
 /// per header in `hlens` (capacity `*nhlens` entries; name, then value, -1:
 /// null). Any per-message array may be NULL when not wanted, and so may
-/// `payloads`, `keys` and `hdata` (their bytes are then skipped; their
-/// lengths are still given where asked for); every capacity that is given
-/// is respected.
+/// `payloads`, `keys`, `hdata` and `hlens`: bytes not wanted are skipped,
+/// their lengths still given where asked for (headers with `hlens` NULL
+/// are skipped whole, `hcounts` 0); every capacity that is given is
+/// respected.
 ///
 /// On return `*count` and the capacities hold what was written. Status 0,
 /// with `*count` 0 when nothing arrived; fewer messages than asked when no
@@ -257,7 +258,12 @@ pub unsafe extern "C" fn ConsumeBatch(
             header_counts: optional(hcounts),
             header_data: output_bytes(hdata, capacity(hdatalen), "hdata")?,
             header_lengths: output_array(hlens, hlens_capacity, "hlens")?,
-            wanted: Wanted { payloads: !payloads.is_null(), keys: !keys.is_null(), headers: !hdata.is_null() },
+            wanted: Wanted {
+                payloads: !payloads.is_null(),
+                keys: !keys.is_null(),
+                header_bytes: !hdata.is_null(),
+                header_lengths: !hlens.is_null(),
+            },
             count: 0,
             payloads_used: 0,
             keys_used: 0,

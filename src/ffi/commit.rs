@@ -42,13 +42,14 @@ pub unsafe extern "C" fn CommitAsync(
 /// Serves the outcomes of `CommitAsync`, oldest first, one entry per
 /// partition: topic names (LF-separated, in `topics` of capacity
 /// `*topicslen`), partitions, committed offsets and statuses (0 committed;
-/// -168 when there was nothing to commit, reported with an empty topic and
-/// partition -1). Writes up to `*count` entries (its capacity on entry)
-/// and sets `*count` and `*topicslen` to what was written; the rest stay
-/// for the next call. Returns at once when outcomes are ready or no commit
-/// is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL` when not
-/// even the first entry fits (`*topicslen` set to what it needs). The
-/// shape is that of Dyalog's unfinished `CommitReport`.
+/// -168 when there was nothing to commit: one entry per partition with
+/// offset -1001, or a single entry with an empty topic and partition -1
+/// when librdkafka names none). Writes up to `*count` entries (its capacity
+/// on entry) and sets `*count` and `*topicslen` to what was written; the
+/// rest stay for the next call. Returns at once when outcomes are ready or
+/// no commit is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL`
+/// when not even the first entry fits (`*topicslen` set to what it needs).
+/// The shape is that of Dyalog's unfinished `CommitReport`.
 #[no_mangle]
 pub unsafe extern "C" fn CommitReport(
     cons: *mut c_void,

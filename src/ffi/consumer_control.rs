@@ -29,6 +29,15 @@ fn of_consumer(
     }
 }
 
+/// A partition number standing for every partition of a topic.
+pub const KAFKA_PARTITION_ALL: i32 = -1;
+/// Logical offsets: the first message kept, the next message to arrive,
+/// the group's committed offset, and "none".
+pub const KAFKA_OFFSET_BEGINNING: i64 = -2;
+pub const KAFKA_OFFSET_END: i64 = -1;
+pub const KAFKA_OFFSET_STORED: i64 = -1000;
+pub const KAFKA_OFFSET_INVALID: i64 = -1001;
+
 /// Replaces the consumer's assignment with the partitions given (count 0:
 /// unassigns everything). On a client handle that is not a consumer yet,
 /// makes it one; it then needs no `group.id` (without one it cannot
@@ -273,4 +282,21 @@ pub unsafe extern "C" fn Watermarks(
         (*low, *high) = control::watermarks(client.connection()?, topic, partition, wait)?;
         Ok(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_header_constants_are_librdkafkas() {
+        assert_eq!(super::KAFKA_PARTITION_ALL, crate::consumer_control::ALL_PARTITIONS);
+        assert_eq!(super::KAFKA_OFFSET_INVALID, crate::consumer_control::OFFSET_INVALID);
+        assert_eq!(
+            (super::KAFKA_OFFSET_BEGINNING, super::KAFKA_OFFSET_END, super::KAFKA_OFFSET_STORED),
+            (
+                i64::from(rdkafka_sys::RD_KAFKA_OFFSET_BEGINNING),
+                i64::from(rdkafka_sys::RD_KAFKA_OFFSET_END),
+                i64::from(rdkafka_sys::RD_KAFKA_OFFSET_STORED)
+            )
+        );
+    }
 }

@@ -8,6 +8,11 @@ use crate::client::Client;
 use crate::error::{Error, KAFKA_ERR_TOO_SMALL};
 use crate::registry;
 
+/// Kinds of event `Events` gives.
+pub const KAFKA_EVENT_LOG: i32 = 1;
+pub const KAFKA_EVENT_ERROR: i32 = 2;
+pub const KAFKA_EVENT_STATS: i32 = 3;
+
 /// Takes up to `*count` (its capacity on entry) of the client's events,
 /// oldest first, waiting up to `timeout_ms` for the first: librdkafka's log
 /// lines, client-level errors (all brokers down, authentication failed, a
@@ -82,4 +87,16 @@ pub unsafe extern "C" fn Events(
             _ => Ok(0),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_header_kinds_are_the_library_kinds() {
+        use crate::events::*;
+        assert_eq!(
+            (super::KAFKA_EVENT_LOG, super::KAFKA_EVENT_ERROR, super::KAFKA_EVENT_STATS),
+            (EVENT_LOG, EVENT_ERROR, EVENT_STATS)
+        );
+    }
 }

@@ -5,26 +5,28 @@
 //! Each transaction call sets `*flags` (optional) to the kind of a failure:
 //! `KAFKA_TXN_FATAL` (1: the producer can do nothing more; release it),
 //! `KAFKA_TXN_RETRIABLE` (2: call again), `KAFKA_TXN_ABORTABLE` (4: call
-//! `AbortTransaction`, then begin anew); 0 on success.
+//! `AbortTransaction`, then begin anew); 0 on success. `flags` may be NULL.
 
 use std::time::Duration;
 
 use libc::{c_char, c_int, c_void};
 
-use super::arrays::{input_partitions, timeout};
+use super::arrays::{input_offsets, timeout};
 use super::{guard, set_optional, ErrorText};
 use crate::client::Client;
-use crate::consumer_control::OFFSET_INVALID;
 use crate::error::Result;
 use crate::producer::Producer;
 use crate::registry;
 use crate::transactions::{self as txn, TxnResult};
 
-/// A transaction call's failure kind: fatal.
+/// The transaction calls set `*flags` (which may be NULL) to the kind of a
+/// failure, as these bits, and to 0 on success. Fatal: the producer can do
+/// nothing more; release it.
 pub const KAFKA_TXN_FATAL: i32 = 1;
-/// A transaction call's failure kind: retriable.
+/// A transaction call's failure kind: retriable (call again).
 pub const KAFKA_TXN_RETRIABLE: i32 = 2;
-/// A transaction call's failure kind: the transaction must be aborted.
+/// A transaction call's failure kind: the transaction must be aborted
+/// (`AbortTransaction`, then begin anew).
 pub const KAFKA_TXN_ABORTABLE: i32 = 4;
 
 /// Runs a transaction call on the producer behind `prod` and reports its
@@ -88,7 +90,9 @@ pub unsafe extern "C" fn CommitTransaction(
 }
 
 /// Aborts the transaction: its messages are never visible to
-/// `read_committed` consumers (their delivery reports say they failed).
+/// `read_committed` consumers. Messages still queued get a failed delivery
+/// report (-152, purged); those already sent report success, as written
+/// records, yet stay invisible to `read_committed` consumers.
 #[no_mangle]
 pub unsafe extern "C" fn AbortTransaction(
     prod: *mut c_void,
@@ -122,7 +126,7 @@ pub unsafe extern "C" fn SendOffsetsToTransaction(
     plen: *mut c_int,
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
-        let entries = input_partitions(topics, partitions, offsets, count, OFFSET_INVALID)?;
+        let entries = input_offsets(topics, partitions, offsets, count)?;
         let wait: Duration = timeout(timeout_ms)?;
         let consumer_client = registry::get::<Client>(cons)?;
         let consumer = consumer_client.consumer()?;

@@ -510,9 +510,6 @@ def test_every_new_export_refuses_bad_input(na, admin):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(reason="library bug: SendOffsetsToTransaction with offsets NULL and count 1 is not refused "
-                          "(CommitAsync, CommitOffsets and StoreOffsets refuse it with -301); it goes on with "
-                          "offset -1001 for the partition", strict=False)
 def test_send_offsets_refuses_null_offsets(na, admin):
     topic = unique("badsend")
     create(admin, topic, 1)
