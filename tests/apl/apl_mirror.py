@@ -512,6 +512,8 @@ class Kafka:
                 break
             sizes = [max(a, b) for a, b in zip(sizes, [tl + 1, pl, kl, hl, hn])]
         got *= rc == 0
+        if rc == 0 and got < n:  # the buffers may have cut the batch short
+            sizes[1:] = [s * 2 if used > s / 2 else s for s, used in zip(sizes[1:], [pl, kl, hl, hn])]
         names = split(topics[:tl])
         columns = [[names[i] for i in topicidx[:got]], unpack(payloads, paylens[:got]), unpack(keys, keylens[:got]),
                    partitions[:got], offsets[:got], timestamps[:got], unpack_headers(hcounts[:got], hdata, hlens),
