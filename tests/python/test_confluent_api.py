@@ -349,3 +349,30 @@ def test_admin_topics_partitions_configs_and_groups(ck, admin, bootstrap):
     assert [(tp.topic, tp.partition, tp.offset) for tp in offsets.topic_partitions] == [(topic, 0, 1)]
     c.close()
     a.delete_topics([topic], operation_timeout=30)[topic].result()
+
+
+def test_partition_eof_is_an_error_message(ck, admin, bootstrap):
+    topic = unique("eof")
+    create(admin, bootstrap, topic)
+    produce(ck, bootstrap, topic, [dict(value=b"only")])
+    c = new_consumer(ck, bootstrap, **{"enable.partition.eof": True})
+    c.assign([ck.TopicPartition(topic, 0, ck.OFFSET_BEGINNING)])
+    seen, deadline = [], time.time() + 20
+    while time.time() < deadline:
+        m = c.poll(0.5)
+        if m is None:
+            continue
+        if m.error() is not None:
+            assert m.error().code() == ck.KafkaError._PARTITION_EOF
+            break
+        seen.append(m.value())
+    c.close()
+    assert seen == [b"only"] and m.error() is not None
+
+
+def test_producer_poll_waits_its_timeout_when_idle(ck, bootstrap):
+    p = ck.Producer({"bootstrap.servers": bootstrap})
+    start = time.process_time(), time.monotonic()
+    assert p.poll(0.5) == 0
+    cpu, wall = time.process_time() - start[0], time.monotonic() - start[1]
+    assert 0.4 < wall < 1.5 and cpu < 0.25  # waited, without spinning

@@ -39,7 +39,7 @@ def test_the_declarations_are_the_header_and_describe_lists_the_same_exports():
     described = [p.split("|", 1)[1].split(" ", 1)[0] for p in json.loads(ffi.string(buf))["Patterns"]]
     assert sorted(header) == sorted(described)
     assert all(hasattr(lib, name) for name in header)
-    assert lib.KAFKA_ERR_TOO_SMALL == -304 and lib.OFFSET_INVALID == kafkaso.OFFSET_INVALID
+    assert lib.KAFKA_ERR_TOO_SMALL == -304 and lib.KAFKA_OFFSET_INVALID == kafkaso.OFFSET_INVALID
 
 
 def test_it_imports_from_any_directory_with_its_own_library(tmp_path):

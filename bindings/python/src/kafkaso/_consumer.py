@@ -221,6 +221,11 @@ class Consumer(Client):
         self._we_store = self._group and not self._app_stores
         if self._we_store:
             call(lib.SetKafkaConf, self._h, b"enable.auto.offset.store", b"false")
+        if "fetch.queue.backoff.ms" not in self._conf:
+            # librdkafka 2.12's default (1000 ms) stalls this consumer for 100 ms
+            # and more at a time once its queue has filled; confluent-kafka's
+            # librdkafka 2.16 does not stall at the same setting.
+            call(lib.SetKafkaConf, self._h, b"fetch.queue.backoff.ms", b"10")
         self._batch = _Batch(_PREFETCH)
         self._buf: List[Message] = []
         self._pos = 0

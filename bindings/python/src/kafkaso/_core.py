@@ -8,10 +8,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 from ._kafka import ffi, lib
 
 TEXT = 512
-OFFSET_BEGINNING = -2
-OFFSET_END = -1
-OFFSET_STORED = -1000
-OFFSET_INVALID = -1001
+OFFSET_BEGINNING = lib.KAFKA_OFFSET_BEGINNING
+OFFSET_END = lib.KAFKA_OFFSET_END
+OFFSET_STORED = lib.KAFKA_OFFSET_STORED
+OFFSET_INVALID = lib.KAFKA_OFFSET_INVALID
 TIMESTAMP_NOT_AVAILABLE = 0
 TIMESTAMP_CREATE_TIME = 1
 TIMESTAMP_LOG_APPEND_TIME = 2
@@ -295,11 +295,11 @@ class Client:
         for i in range(count[0]):
             text = data[at:at + lens[i]].decode("utf-8", "replace")
             at += lens[i]
-            if kinds[i] == lib.EVENT_ERROR and "error_cb" in wanted:
+            if kinds[i] == lib.KAFKA_EVENT_ERROR and "error_cb" in wanted:
                 wanted["error_cb"](KafkaError(codes[i], text, fatal=levels[i] <= 2))
-            elif kinds[i] == lib.EVENT_STATS and "stats_cb" in wanted:
+            elif kinds[i] == lib.KAFKA_EVENT_STATS and "stats_cb" in wanted:
                 wanted["stats_cb"](text)
-            elif kinds[i] == lib.EVENT_LOG and "logger" in wanted:
+            elif kinds[i] == lib.KAFKA_EVENT_LOG and "logger" in wanted:
                 logger = wanted["logger"]
                 logger.log({0: 50, 1: 50, 2: 50, 3: 40, 4: 30, 5: 20, 6: 20}.get(levels[i], 10), text)
         return count[0]

@@ -194,8 +194,11 @@ class Producer(Client):
             served = self._serve(_remaining(deadline))
             if served or (deadline is not None and time.monotonic() >= deadline):
                 return served
-            if ms < 0 and self._in_flight() == 0:
-                return 0
+            if self._in_flight() == 0:
+                # The library returns at once when nothing is in flight: wait here, in slices.
+                if ms < 0:
+                    return 0
+                time.sleep(_remaining(deadline) / 1000)
 
     def _in_flight(self) -> int:
         lib.Flush(self._handle(), 0, self._inflight)
