@@ -59,4 +59,8 @@ class BuildPy(build_py):
 
 
 if __name__ == "__main__":
-    setup(cmdclass={"build_py": BuildPy}, ext_modules=[ffibuilder.distutils_extension(tmpdir=str(HERE / "build" / "cffi"))])
+    from setuptools import Extension
+    # The Message type and its batch builder: plain C, no library linked.
+    messages = Extension("kafkaso._messages", ["src/kafkaso/_messages.c"], extra_compile_args=["-O2"])
+    setup(cmdclass={"build_py": BuildPy},
+          ext_modules=[ffibuilder.distutils_extension(tmpdir=str(HERE / "build" / "cffi")), messages])

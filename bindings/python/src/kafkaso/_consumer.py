@@ -11,18 +11,23 @@ them: the next owner reads them from the committed offset."""
 from __future__ import annotations
 
 import time
-from itertools import accumulate, repeat
-from operator import itemgetter
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from ._core import (OFFSET_INVALID, SLICE_MS, TEXT, Client, KafkaError, KafkaException, Text, TopicPartition,
                     call, call_json, headers_out, output_vectors, raise_for, timeout_ms, vectors)
 from ._kafka import ffi, lib
-from ._message import Message, _Consumed
+from ._message import Message
+from ._messages import build
 
 RebalanceCallback = Callable[[Any, List[TopicPartition]], None]
-_TP = itemgetter(0, 1)
-_OFFSET = itemgetter(2)
+
+
+def _TP(m: Message) -> Tuple[str, int]:
+    return (m.topic(), m.partition())
+
+
+def _addr(ptr: Any) -> int:
+    return int(ffi.cast("uintptr_t", ptr))
 _PREFETCH = 1000
 
 
@@ -83,41 +88,16 @@ class _Batch:
     def names(self) -> List[str]:
         return ffi.unpack(self.topics, self.lens[0]).decode().split("\n")
 
-    def messages(self, n: int) -> List[Message]:
-        """The n messages written, built column by column at C speed."""
-        names = self.names()
-        topics = repeat(names[0], n) if len(names) == 1 else map(names.__getitem__, ffi.unpack(self.topicidx, n))
-        values = _cut(ffi.unpack(self.payloads, self.lens[1]), ffi.unpack(self.paylens, n))
-        keys = _cut(ffi.unpack(self.keys, self.lens[2]), ffi.unpack(self.keylens, n))
+    def messages(self, n: int) -> Tuple[List[Message], int]:
+        """The n messages written, and how many distinct partitions they
+        have (-1: many), built in C straight from the buffers."""
+        headers = None
         if self.nhlens[0] > 0:
             headers = _headers(ffi.unpack(self.hdata, self.lens[3]), ffi.unpack(self.hlens, self.nhlens[0]),
                                ffi.unpack(self.hcounts, n))
-        else:
-            headers = repeat(None, n)
-        # No tuple per timestamp: a GC-tracked object fewer per message.
-        rows = zip(topics, ffi.unpack(self.partitions, n), ffi.unpack(self.offsets, n), keys, values, headers,
-                   ffi.unpack(self.tstypes, n), ffi.unpack(self.timestamps, n), repeat(None, n))
-        return list(map(_Consumed, rows))
-
-
-def _cut(data: bytes, lengths: List[int]) -> Any:
-    """Slices data by lengths (-1: None), without Python code per item in
-    the usual cases (no nulls, or all null)."""
-    n = len(lengths)
-    nulls = lengths.count(-1)
-    if nulls == n:
-        return repeat(None, n)
-    if nulls:
-        sizes = [x if x > 0 else 0 for x in lengths]
-    else:
-        sizes = lengths
-    ends = list(accumulate(sizes))
-    out = list(map(data.__getitem__, map(slice, [0] + ends[:-1], ends)))
-    if nulls:
-        for i, x in enumerate(lengths):
-            if x < 0:
-                out[i] = None
-    return out
+        return build(n, self.names(), _addr(self.topicidx), _addr(self.partitions), _addr(self.offsets),
+                     _addr(self.timestamps), _addr(self.tstypes), _addr(self.payloads), _addr(self.paylens),
+                     _addr(self.keys), _addr(self.keylens), headers)
 
 
 def _headers(data: bytes, lens: List[int], counts: List[int]) -> List[Any]:
@@ -230,6 +210,7 @@ class Consumer(Client):
         self._buf: List[Message] = []
         self._pos = 0
         self._marked = 0  # _buf[:_marked] is in _pending already
+        self._distinct = -1  # distinct partitions in _buf, -1 when not known
         self._pending: Dict[Tuple[str, int], int] = {}  # last offset handed out, not yet stored
         self._held: Dict[Tuple[str, int], List[Message]] = {}  # fetched for partitions now paused
         self._active = False
@@ -244,8 +225,17 @@ class Consumer(Client):
     def _store(self) -> None:
         """Stores the offsets of messages handed out and not yet stored."""
         if self._marked < self._pos:
-            given = self._buf[self._marked:self._pos]
-            self._pending.update(zip(map(_TP, given), map(_OFFSET, given)))
+            # Each partition's last message handed out, found from the end.
+            last: Dict[Tuple[str, int], int] = {}
+            buf, want = self._buf, self._distinct
+            for i in range(self._pos - 1, self._marked - 1, -1):
+                m = buf[i]
+                tp = (m.topic(), m.partition())
+                if tp not in last:
+                    last[tp] = m.offset()
+                    if len(last) == want:
+                        break
+            self._pending.update(last)
             self._marked = self._pos
         if self._pending and self._we_store:
             items = self._pending
@@ -265,7 +255,7 @@ class Consumer(Client):
             self._held.clear()
             return
         rest = [m for m in self._buf[self._pos:] if not which(_TP(m))]
-        self._buf, self._pos, self._marked = rest, 0, 0
+        self._buf, self._pos, self._marked, self._distinct = rest, 0, 0, -1
         for tp in [tp for tp in self._held if which(tp)]:
             del self._held[tp]
 
@@ -280,7 +270,7 @@ class Consumer(Client):
             if self._subscribed:
                 self._rebalanced()
             return Message(error=e.args[0])
-        self._buf = self._batch.messages(n) if n else []
+        self._buf, self._distinct = self._batch.messages(n) if n else ([], 0)
         self._pos = self._marked = 0
         if self._subscribed:
             self._rebalanced()
@@ -297,6 +287,7 @@ class Consumer(Client):
         self._assigned = now
         if gone:
             self._buf = [m for m in self._buf if _TP(m) not in gone]
+            self._distinct = -1
             for tp in gone:
                 self._held.pop(tp, None)
             if self._on_revoke:
@@ -529,10 +520,10 @@ class Consumer(Client):
         (fetched messages not yet handed out do not count)."""
         known = {(tp.topic, tp.partition): tp.offset for tp in output_vectors(lib.Position, self._handle())}
         for m in reversed(self._buf[self._pos:]):
-            known[_TP(m)] = m[2]
+            known[_TP(m)] = m.offset()
         for held in self._held.values():
             if held:
-                known[_TP(held[0])] = held[0][2]
+                known[_TP(held[0])] = held[0].offset()
         return [TopicPartition(tp.topic, tp.partition, known.get((tp.topic, tp.partition), OFFSET_INVALID))
                 for tp in partitions]
 
@@ -555,7 +546,7 @@ class Consumer(Client):
             else:
                 rest.append(m)
         self._store()
-        self._buf, self._pos, self._marked = rest, 0, 0
+        self._buf, self._pos, self._marked, self._distinct = rest, 0, 0, -1
 
     def resume(self, partitions: List[TopicPartition]) -> None:
         names, parts, _, n = vectors(partitions, with_offsets=False)
@@ -565,7 +556,7 @@ class Consumer(Client):
             back.extend(self._held.pop((tp.topic, tp.partition), []))
         if back:
             self._store()
-            self._buf, self._pos, self._marked = back + self._buf[self._pos:], 0, 0
+            self._buf, self._pos, self._marked, self._distinct = back + self._buf[self._pos:], 0, 0, -1
 
     def store_offsets(self, message: Optional[Message] = None, offsets: Optional[List[TopicPartition]] = None) -> None:
         """Stores message.offset() + 1, or the offsets given, for the next
