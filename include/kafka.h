@@ -594,7 +594,7 @@ int Produce(void *prod, const char *topic, const char *payload, uint32_t paylen,
 // Returns at once when reports are ready or nothing is in flight; waits at
 // most 500 ms only when messages are in flight and none has reported yet.
 // On a handle that has not produced yet: returns 0 with `*plength` 0.
-// Reports not yet collected are kept in memory, 16 bytes each.
+// Reports not yet collected are kept in memory, 32 bytes each.
 int DeliveryReport(void *prod, unsigned long long *msgid, int *err, int *plength);
 
 // As `DeliveryReport`, but waits at most `timeout_ms` (0: never; negative:

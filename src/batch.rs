@@ -199,9 +199,13 @@ fn length(bytes: Option<&[u8]>) -> i32 {
 }
 
 impl Sink for Columns<'_> {
+    fn wants_headers(&self) -> bool {
+        !self.header_counts.is_empty() || self.wanted.header_lengths
+    }
+
     fn push(&mut self, m: &Incoming<'_>) -> std::result::Result<(), Needed> {
         let known = self.topic_names.iter().position(|t| t == m.topic);
-        let topics_len = names_text(&self.topic_names).len();
+        let topics_len = self.topic_names.iter().map(|t| t.len() + 1).sum::<usize>().saturating_sub(1);
         let topics_needed = match known {
             Some(_) => topics_len,
             None if self.topic_names.is_empty() => m.topic.len(),

@@ -60,7 +60,7 @@ impl Message {
     ///
     /// # Safety
     /// The view must not outlive the message.
-    unsafe fn view<'a>(&self) -> Incoming<'a> {
+    unsafe fn view<'a>(&self, with_headers: bool) -> Incoming<'a> {
         let m = &*self.0;
         let mut kind = rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         let timestamp = rd::rd_kafka_message_timestamp(self.0, &mut kind);
@@ -72,7 +72,7 @@ impl Message {
             timestamp_type: kind as i32,
             payload: (!m.payload.is_null()).then(|| bytes(m.payload as *const u8, m.len)),
             key: (!m.key.is_null()).then(|| bytes(m.key as *const u8, m.key_len)),
-            headers: message_headers(self.0),
+            headers: if with_headers { message_headers(self.0) } else { Vec::new() },
         }
     }
 }
@@ -95,6 +95,11 @@ pub struct Incoming<'a> {
 /// says the capacities that would have held it.
 pub trait Sink {
     fn push(&mut self, message: &Incoming<'_>) -> std::result::Result<(), Needed>;
+    /// Whether the sink takes headers: reading them costs librdkafka a
+    /// parse and us an allocation per message.
+    fn wants_headers(&self) -> bool {
+        true
+    }
 }
 
 /// Capacities that would hold one more message (bytes, or entries).
@@ -316,7 +321,7 @@ impl Consumer {
                 break;
             }
             // SAFETY: the message is live while the view is used.
-            let view = unsafe { message.view() };
+            let view = unsafe { message.view(sink.wants_headers()) };
             if let Err(needed) = sink.push(&view) {
                 self.keep(message);
                 if count == 0 {

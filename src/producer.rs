@@ -4,7 +4,8 @@
 //! Delivery reports are served by `rd_kafka_poll` on the calling thread (no
 //! callback ever reaches the host language): the callback stages them in a
 //! thread-local buffer, and when the poll returns they move, under one lock,
-//! into a compact queue of (message id, status) pairs, 16 bytes each.
+//! into a compact queue of reports (id, status, partition, offset,
+//! timestamp), 32 bytes each.
 //! `Produce` serves them too, every few calls, so reports the application
 //! has not collected yet never fill librdkafka's own queue
 //! (`queue.buffering.max.messages`), and `Produce` does not fail with

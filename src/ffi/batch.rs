@@ -84,11 +84,17 @@ pub unsafe extern "C" fn ProduceBatch(
 ) -> c_int {
     guard(ErrorText::new(errtxt, plen), |_| {
         let n = input_count(count, "count")?;
-        let names = input_names(topics, n, "topics")?;
-        let topics: Vec<CString> = if names.len() > 1 && names.iter().all(|t| *t == names[0]) {
-            vec![CString::new(names[0].clone()).expect("from a C string")]
+        // One name for all: one copy, not one per message.
+        let one = n > 0 && !topics.is_null() && !std::ffi::CStr::from_ptr(topics).to_bytes().contains(&b'\n');
+        let topics: Vec<CString> = if one {
+            vec![CString::from(input_str(topics, "topics")?)]
         } else {
-            names.into_iter().map(|t| CString::new(t).expect("from a C string")).collect()
+            let names = input_names(topics, n, "topics")?;
+            if names.len() > 1 && names.iter().all(|t| *t == names[0]) {
+                vec![CString::new(names[0].clone()).expect("from a C string")]
+            } else {
+                names.into_iter().map(|t| CString::new(t).expect("from a C string")).collect()
+            }
         };
         let payloads = packed(payloads, required_array(paylens, n, "paylens")?, "payloads")?.split("payload")?;
         let keys = match input_array(keylens, n) {

@@ -64,7 +64,7 @@ pub unsafe extern "C" fn Produce(
 /// Returns at once when reports are ready or nothing is in flight; waits at
 /// most 500 ms only when messages are in flight and none has reported yet.
 /// On a handle that has not produced yet: returns 0 with `*plength` 0.
-/// Reports not yet collected are kept in memory, 16 bytes each.
+/// Reports not yet collected are kept in memory, 32 bytes each.
 #[no_mangle]
 pub unsafe extern "C" fn DeliveryReport(
     prod: *mut c_void,
