@@ -178,6 +178,8 @@ pub struct Consumer {
     /// Outcomes of `CommitAsync`, as librdkafka posts them, and what has
     /// been read from there but not yet taken by the application.
     pub(crate) commit_queue: *mut rd::rd_kafka_queue_t,
+    /// librdkafka's consumer queue, for taking many ready messages at once.
+    consumer_queue: *mut rd::rd_kafka_queue_t,
     pub(crate) commit_reports: Mutex<VecDeque<crate::partition_list::Entry>>,
     pub(crate) commits_in_flight: std::sync::atomic::AtomicU64,
     /// Set once `close` has run; `left_open` when it could not finish.
@@ -242,6 +244,8 @@ impl Consumer {
             store_on_handout,
             // SAFETY: rk is live; the queue is destroyed before rk.
             commit_queue: unsafe { rd::rd_kafka_queue_new(rk) },
+            // SAFETY: rk is live; the reference is destroyed before rk.
+            consumer_queue: unsafe { rd::rd_kafka_queue_get_consumer(rk) },
             commit_reports: Mutex::new(VecDeque::new()),
             commits_in_flight: std::sync::atomic::AtomicU64::new(0),
             closed: AtomicBool::new(false),
@@ -309,30 +313,59 @@ impl Consumer {
     /// nothing is lost or reordered; an error met first is returned.
     pub fn consume_batch(&self, max: usize, wait: Duration, sink: &mut dyn Sink) -> Result<Batch> {
         let mut count = 0;
-        while count < max {
-            let Some(message) = self.next_message(if count == 0 { wait } else { Duration::ZERO }) else {
-                break;
+        // Messages taken from librdkafka many at a time (one lock for all),
+        // not yet given to the sink.
+        let mut fetched: VecDeque<Message> = VecDeque::new();
+        let outcome = loop {
+            if count == max {
+                break Ok(Batch::Messages(count));
+            }
+            let next = match fetched.pop_front() {
+                Some(m) => Some(m),
+                None if count == 0 => self.next_message(wait),
+                None if self.any_kept.load(Ordering::Acquire) => self.take_kept(),
+                None => {
+                    self.fetch_ready(max - count, &mut fetched);
+                    fetched.pop_front()
+                }
+            };
+            let Some(message) = next else {
+                break Ok(Batch::Messages(count));
             };
             if let Err(error) = message.check() {
                 if count == 0 {
-                    return Err(error);
+                    break Err(error);
                 }
-                self.keep(message);
-                break;
+                fetched.push_front(message);
+                break Ok(Batch::Messages(count));
             }
             // SAFETY: the message is live while the view is used.
             let view = unsafe { message.view(sink.wants_headers()) };
             if let Err(needed) = sink.push(&view) {
-                self.keep(message);
-                if count == 0 {
-                    return Ok(Batch::TooSmall(needed));
-                }
-                break;
+                fetched.push_front(message);
+                break Ok(if count == 0 { Batch::TooSmall(needed) } else { Batch::Messages(count) });
             }
             self.handed_out(&message);
             count += 1;
+        };
+        // What was taken and not handed out comes first next time, in order.
+        while let Some(m) = fetched.pop_back() {
+            self.keep(m);
         }
-        Ok(Batch::Messages(count))
+        outcome
+    }
+
+    /// Takes up to `max` messages that are ready, without waiting.
+    fn fetch_ready(&self, max: usize, into: &mut VecDeque<Message>) {
+        let mut raw: Vec<*mut rd::rd_kafka_message_t> = vec![std::ptr::null_mut(); max.min(FETCH_MAX)];
+        // SAFETY: the queue is live; librdkafka fills up to raw.len() slots
+        // with messages that become ours.
+        let n = crate::rebalance::polling(self, || unsafe {
+            rd::rd_kafka_consume_batch_queue(self.consumer_queue, 0, raw.as_mut_ptr(), raw.len())
+        });
+        for &m in raw.iter().take(usize::try_from(n).unwrap_or(0)) {
+            into.push_back(Message(m));
+        }
     }
 
     /// A kept message first, else the next one from librdkafka.
@@ -426,6 +459,9 @@ impl Consumer {
     }
 }
 
+/// The most messages taken from librdkafka in one go.
+const FETCH_MAX: usize = 1024;
+
 /// A group name no application uses, for consumers without `group.id`.
 fn private_group_name() -> CString {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -501,7 +537,7 @@ impl Consumer {
 }
 
 /// A consumer instance to destroy away from the caller's thread.
-struct Leftover(*mut rd::rd_kafka_t, *mut rd::rd_kafka_queue_t);
+struct Leftover(*mut rd::rd_kafka_t, *mut rd::rd_kafka_queue_t, *mut rd::rd_kafka_queue_t);
 
 // SAFETY: librdkafka instances and queues may be destroyed from any thread.
 unsafe impl Send for Leftover {}
@@ -511,6 +547,7 @@ impl Leftover {
         // SAFETY: the last reference is gone; the queue goes before rk.
         unsafe {
             rd::rd_kafka_queue_destroy(self.1);
+            rd::rd_kafka_queue_destroy(self.2);
             rd::rd_kafka_destroy_flags(self.0, rd::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         }
     }
@@ -519,7 +556,7 @@ impl Leftover {
 impl Drop for Consumer {
     fn drop(&mut self) {
         let _ = self.close();
-        let leftover = Leftover(self.rk, self.commit_queue);
+        let leftover = Leftover(self.rk, self.commit_queue, self.consumer_queue);
         if self.left_open.load(Ordering::Acquire) {
             // librdkafka still waits for the group it could not leave, up
             // to session.timeout.ms: let that happen off the caller's thread.
