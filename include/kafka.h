@@ -160,8 +160,9 @@ int AlterConfigs(void *kafka, const char *restype, const char *name, const char 
 // its delivery report, and a status (`statuses`; 0 enqueued). Returns 0
 // when all were enqueued; else the first refusal's status (e.g. -184
 // queue full even after serving reports: collect reports and retry
-// exactly the messages whose status is not 0), with a text. Bad arrays:
-// `KAFKA_ERR_INVALID_ARGUMENT` and nothing enqueued.
+// exactly the messages whose status is not 0), with a text. Bad arrays, a
+// partition below -1 or a negative timestamp: `KAFKA_ERR_INVALID_ARGUMENT`
+// and nothing enqueued.
 int ProduceBatch(void *prod, const char *topics, int32_t count, const char *payloads, const int32_t *paylens, const char *keys, const int32_t *keylens, const int32_t *partitions, int32_t npartitions, const int64_t *timestamps, const int32_t *hcounts, const char *hdata, const int32_t *hlens, uint64_t *msgids, int32_t *statuses, char *errtxt, int *plen);
 
 // `Produce` with a timestamp and headers. `paylen` and `keylen` of -1 mean
@@ -169,7 +170,8 @@ int ProduceBatch(void *prod, const char *topics, int32_t count, const char *payl
 // `timestamp`: ms since the epoch, 0 for now. `nheaders` headers: names
 // and values back to back in `hdata`, two lengths per header in `hlens`
 // (name, then value; -1: null value). `*msgid` receives the message's id
-// whatever the outcome. Statuses as `Produce`.
+// whatever the outcome (`msgid` may be NULL). A partition below -1 or a
+// negative timestamp: `KAFKA_ERR_INVALID_ARGUMENT`. Statuses as `Produce`.
 int ProduceWith(void *prod, const char *topic, const char *payload, int32_t paylen, const char *key, int32_t keylen, int32_t partition, int64_t timestamp, int32_t nheaders, const char *hdata, const int32_t *hlens, uint64_t *msgid, char *errtxt, int *plen);
 
 // Consumes up to `*count` messages (its capacity on entry), waiting up to

@@ -60,8 +60,9 @@ fn too_big(what: &str) -> Error {
 /// its delivery report, and a status (`statuses`; 0 enqueued). Returns 0
 /// when all were enqueued; else the first refusal's status (e.g. -184
 /// queue full even after serving reports: collect reports and retry
-/// exactly the messages whose status is not 0), with a text. Bad arrays:
-/// `KAFKA_ERR_INVALID_ARGUMENT` and nothing enqueued.
+/// exactly the messages whose status is not 0), with a text. Bad arrays, a
+/// partition below -1 or a negative timestamp: `KAFKA_ERR_INVALID_ARGUMENT`
+/// and nothing enqueued.
 #[no_mangle]
 pub unsafe extern "C" fn ProduceBatch(
     prod: *mut c_void,
@@ -117,8 +118,9 @@ pub unsafe extern "C" fn ProduceBatch(
                 OutgoingBatch::split_headers(n, counts, data.unwrap_or_default(), lengths)?
             }
         };
-        let batch =
-            OutgoingBatch { topics, payloads, keys, partitions, timestamps: input_array(timestamps, n), headers };
+        let timestamps = input_array(timestamps, n);
+        check_positions(partitions, timestamps.unwrap_or_default())?;
+        let batch = OutgoingBatch { topics, payloads, keys, partitions, timestamps, headers };
         let ids = output_array(msgids, n, "msgids")?;
         let statuses = output_array(statuses, n, "statuses")?;
         let client = registry::get::<Client>(prod)?;
@@ -132,7 +134,8 @@ pub unsafe extern "C" fn ProduceBatch(
 /// `timestamp`: ms since the epoch, 0 for now. `nheaders` headers: names
 /// and values back to back in `hdata`, two lengths per header in `hlens`
 /// (name, then value; -1: null value). `*msgid` receives the message's id
-/// whatever the outcome. Statuses as `Produce`.
+/// whatever the outcome (`msgid` may be NULL). A partition below -1 or a
+/// negative timestamp: `KAFKA_ERR_INVALID_ARGUMENT`. Statuses as `Produce`.
 #[no_mangle]
 pub unsafe extern "C" fn ProduceWith(
     prod: *mut c_void,
@@ -159,12 +162,25 @@ pub unsafe extern "C" fn ProduceWith(
         let bytes: i64 = lengths.iter().map(|&l| i64::from(l.max(0))).sum();
         let data = nullable_bytes(hdata, i32::try_from(bytes).map_err(|_| too_big("headers"))?, "hdata")?;
         let headers = parse_headers(data.unwrap_or_default(), lengths, count)?;
+        check_positions(&[partition], &[timestamp])?;
         let message = Outgoing { topic, payload, key, partition, timestamp, headers: &headers };
         let (id, outcome) =
             registry::with::<Client, _>(prod, |client| Ok::<_, Error>(client.producer()?.produce_message(&message)))??;
         super::set_optional(msgid, id);
         outcome.map(|()| 0)
     })
+}
+
+/// Partitions are -1 (the partitioner's choice) or a number; timestamps
+/// are 0 (now) or ms since the epoch: anything else is refused whole.
+fn check_positions(partitions: &[i32], timestamps: &[i64]) -> Result<()> {
+    if let Some((i, p)) = partitions.iter().enumerate().find(|(_, &p)| p < -1) {
+        return Err(Error::invalid_argument(format!("partition {p} (entry {i}): give -1 or a partition number")));
+    }
+    if let Some((i, t)) = timestamps.iter().enumerate().find(|(_, &t)| t < 0) {
+        return Err(Error::invalid_argument(format!("timestamp {t} (entry {i}): give 0 (now) or ms since the epoch")));
+    }
+    Ok(())
 }
 
 /// Sets the capacities a too-small call needs and says so.
