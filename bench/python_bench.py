@@ -1,6 +1,7 @@
 """kafkaso against confluent-kafka, side by side on one broker, 100-byte
 messages: produce()+poll(0), poll(), consume(1000), and kafkaso's
-consume_columns(1000). Prints messages per second and the ratios.
+consume_columns(1000) with and without headers. Each package runs with
+its defaults (kafkaso's consumer sets fetch.queue.backoff.ms to 10 ms). Prints messages per second and the ratios.
 
     python3 bench/python_bench.py [BOOTSTRAP] [--messages N] [--rounds R]
 
@@ -79,9 +80,9 @@ def by_consume(mod, bootstrap, topic, n):
     return rate
 
 
-def by_columns(mod, bootstrap, topic, n):
+def by_columns(mod, bootstrap, topic, n, headers=True):
     c = consumer(mod, bootstrap, topic)
-    rate = timed(lambda timeout: len(c.consume_columns_raw(1000, timeout)), n)
+    rate = timed(lambda timeout: len(c.consume_columns_raw(1000, timeout, headers)), n)
     c.close()
     return rate
 
@@ -106,6 +107,7 @@ def main():
                      "consume(1000)": by_consume(mod, args.bootstrap, topic, n)}
             if mod is kafkaso:
                 rates["consume_columns(1000)"] = by_columns(mod, args.bootstrap, topic, n)
+                rates["consume_columns(1000, headers=False)"] = by_columns(mod, args.bootstrap, topic, n, False)
             for what, rate in rates.items():
                 best[(name, what)] = max(best.get((name, what), 0), rate)
         admin = kafkaso.admin.AdminClient({"bootstrap.servers": args.bootstrap})
@@ -115,8 +117,9 @@ def main():
     for what in ("produce()+poll(0)", "poll()", "consume(1000)"):
         ck, ks = best[("confluent-kafka", what)], best[("kafkaso", what)]
         print(f"{what:24}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}")
-    ck, ks = best[("confluent-kafka", "consume(1000)")], best[("kafkaso", "consume_columns(1000)")]
-    print(f"{'consume_columns(1000)':24}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}  (vs confluent-kafka's consume(1000))")
+    for what in ("consume_columns(1000)", "consume_columns(1000, headers=False)"):
+        ck, ks = best[("confluent-kafka", "consume(1000)")], best[("kafkaso", what)]
+        print(f"{what:24}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}  (vs confluent-kafka's consume(1000))")
 
 
 if __name__ == "__main__":

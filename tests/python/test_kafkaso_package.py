@@ -89,6 +89,13 @@ def test_consume_columns_gives_the_batch_as_columns_and_counts_it_consumed():
     assert all(x.topic() == [topic] * len(x) for x in cols)
     c.commit(asynchronous=False)
     assert c.committed([kafkaso.TopicPartition(topic, 0)])[0].offset == 50
+    # Again without headers: the same columns, headers all None.
+    c.seek(kafkaso.TopicPartition(topic, 0, 0))
+    bare, deadline = [], time.time() + 30
+    while sum(len(x) for x in bare) < 50 and time.time() < deadline:
+        bare.append(c.consume_columns_raw(50, 1.0, headers=False))
+    assert [v for x in bare for v in x.values()] == values
+    assert [h for x in bare for h in x.headers()] == [None] * 50
     row = [r for r in c.lag() if r["topic"] == topic][0]
     assert (row["committed"], row["end"], row["lag"]) == (50, 50, 0)
     c.close()
