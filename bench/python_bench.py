@@ -46,9 +46,12 @@ def produce(mod, bootstrap, topic, n):
     return n / (time.perf_counter() - start)
 
 
+SAME_BACKOFF = {}
+
+
 def consumer(mod, bootstrap, topic):
     c = mod.Consumer({"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex, "enable.auto.commit": False,
-                      "auto.offset.reset": "earliest"})
+                      "auto.offset.reset": "earliest", **SAME_BACKOFF})
     c.assign([mod.TopicPartition(topic, 0, mod.OFFSET_BEGINNING)])
     return c
 
@@ -92,7 +95,11 @@ def main():
     ap.add_argument("bootstrap", nargs="?", default=os.environ.get("KAFKA_BOOTSTRAP"))
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--same-backoff", action="store_true",
+                    help="give both consumers kafkaso's fetch.queue.backoff.ms (10 ms)")
     args = ap.parse_args()
+    if args.same_backoff:
+        SAME_BACKOFF["fetch.queue.backoff.ms"] = 10
     if not args.bootstrap:
         sys.exit("give a bootstrap address or set KAFKA_BOOTSTRAP")
     n = args.messages
@@ -112,14 +119,15 @@ def main():
                 best[(name, what)] = max(best.get((name, what), 0), rate)
         admin = kafkaso.admin.AdminClient({"bootstrap.servers": args.bootstrap})
         admin.delete_topics(list(topics.values()))
-    print(f"{n} messages of {len(VALUE)} B, best of {args.rounds} rounds, messages/s:")
-    print(f"{'':24}{'confluent-kafka':>16}{'kafkaso':>12}{'ratio':>8}")
+    same = ", both with fetch.queue.backoff.ms=10" if args.same_backoff else ""
+    print(f"{n} messages of {len(VALUE)} B, best of {args.rounds} rounds{same}, messages/s:")
+    print(f"{'':38}{'confluent-kafka':>16}{'kafkaso':>12}{'ratio':>8}")
     for what in ("produce()+poll(0)", "poll()", "consume(1000)"):
         ck, ks = best[("confluent-kafka", what)], best[("kafkaso", what)]
-        print(f"{what:24}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}")
+        print(f"{what:38}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}")
     for what in ("consume_columns(1000)", "consume_columns(1000, headers=False)"):
         ck, ks = best[("confluent-kafka", "consume(1000)")], best[("kafkaso", what)]
-        print(f"{what:24}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}  (vs confluent-kafka's consume(1000))")
+        print(f"{what:38}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}  (vs its consume(1000))")
 
 
 if __name__ == "__main__":
