@@ -376,3 +376,31 @@ def test_producer_poll_waits_its_timeout_when_idle(ck, bootstrap):
     assert p.poll(0.5) == 0
     cpu, wall = time.process_time() - start[0], time.monotonic() - start[1]
     assert 0.4 < wall < 1.5 and cpu < 0.25  # waited, without spinning
+
+
+def test_transactions_abort_commit_and_send_offsets(ck, admin, bootstrap):
+    src, dst = unique("txn-in"), unique("txn-out")
+    create(admin, bootstrap, src)
+    create(admin, bootstrap, dst)
+    produce(ck, bootstrap, src, [dict(value=b"in-%d" % i) for i in range(3)])
+    group = unique("g")
+    c = new_consumer(ck, bootstrap, group, **{"enable.auto.commit": False})
+    c.subscribe([src])
+    taken = read(c, 3)
+    p = ck.Producer({"bootstrap.servers": bootstrap, "transactional.id": unique("tx")})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.produce(dst, b"aborted")
+    p.abort_transaction(30)
+    p.begin_transaction()
+    for m in taken:
+        p.produce(dst, m.value().replace(b"in", b"out"))
+    p.send_offsets_to_transaction([ck.TopicPartition(src, 0, taken[-1].offset() + 1)], c.consumer_group_metadata(), 30)
+    p.commit_transaction(30)
+    assert c.committed([ck.TopicPartition(src, 0)], timeout=10)[0].offset == 3
+    c.close()
+    reader = new_consumer(ck, bootstrap, **{"isolation.level": "read_committed"})
+    reader.subscribe([dst])
+    assert [m.value() for m in read(reader, 3)] == [b"out-0", b"out-1", b"out-2"]
+    assert reader.poll(1.0) is None
+    reader.close()
