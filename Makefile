@@ -5,6 +5,9 @@
 #   make test     every test (installs what it needs; starts a real broker)
 #   make header   regenerate include/kafka.h
 #   make bench    benchmarks (see bench/)
+#   make reliability  fault, secured-cluster and randomised-call tests, then
+#                 docs/reliability.md from their figures
+#   make fuzz     the randomised driver for FUZZ_SECONDS (default 1800)
 #   make install  the library (with its soname links and Dyalog's kafka.so
 #                 name), header, pkg-config file, APL package, C examples and
 #                 docs under PREFIX (/usr/local); DESTDIR for packagers
@@ -69,6 +72,18 @@ test:
 
 bench: all
 	bench/run.sh
+
+FUZZ_SECONDS ?= 1800
+.PHONY: reliability fuzz
+
+reliability: lib
+	cargo test --release --test faults_mock
+	tests/broker/broker.sh run --secure -- python3 -m pytest -q tests/python/test_secured.py
+	python3 tests/fuzz/driver.py --seconds 60 --seed 12
+	python3 tests/reliability.py
+
+fuzz: lib
+	python3 tests/fuzz/driver.py --seconds $(FUZZ_SECONDS) --seed random --keep-going
 
 # The Python package (confluent-kafka's API, bindings/python): a wheel
 # carrying its own kafka.so, built with the toolchain already here (no

@@ -73,6 +73,8 @@ KNOWN_CRASHERS = {"DescribeGroup", "GroupLag", "DeleteGroup"}
 # mock (it makes the unknown topic with partition + 1 partitions): this
 # library does not check the partition. Random runs keep it small.
 SMALL_PARTITIONS = [-2, -1, 0, 1, 5]
+HOT = ["Produce", "Produce", "ProduceWith", "ProduceBatch", "DeliveryReport", "DeliveryReportWait",
+       "DeliveryReports", "Flush", "Consume", "ConsumeBatch", "ConsumeWith"]
 NO_TEXT_CHECK = {"Describe", "Version", "LibraryVersion", "ErrorName", "DRMessageError", "ErrorCodes"}
 
 TOPICS = [b"fz-a", b"fz-b", b"fz-c", b"", b".", b"a b/c*", b"x" * 300, b"fz-\xff", b"__consumer_offsets"]
@@ -417,7 +419,8 @@ class Run:
         elif len(live["list"]) < 1 and rng.random() < 0.3:
             name = "NewTopicPartitionList"
         else:
-            name = rng.choice(names)
+            # A third of the calls move messages, so that the report invariant has messages to count.
+            name = rng.choice(HOT if rng.random() < 0.33 else names)
             if name in ("NewMockCluster", "InitKafka") and len(live["client"]) + len(live["mock"]) > 10:
                 name = "Metadata"
         if name == "NewMockCluster":
@@ -441,7 +444,17 @@ class Run:
                 for t in (b"fz-a", b"fz-b"):
                     self.call_simple("MockCreateTopic", m, t, 2, 1)
             return
+        if name == "Produce" and live["client"] and rng.random() < 0.5:
+            self.produce_well_formed(rng.choice(live["client"]))
+            return
         self.one(name)
+
+    def produce_well_formed(self, h):
+        """A message a producer should take, so that reports have messages to count."""
+        payload = bytes(self.rng.getrandbits(8) for _ in range(self.rng.randint(0, 100)))
+        rc, args = self.call_simple("Produce", h, self.rng.choice([b"fz-a", b"fz-b"]), payload, len(payload), b"k", 1,
+                                    self.rng.choice([-1, -1, 0, 1]))
+        self.after("Produce", self.patterns["Produce"], args, [h], rc, None)
 
     def finish(self):
         """Faults healed, every producer flushed and drained; then every

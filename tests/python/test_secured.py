@@ -9,7 +9,9 @@ for another host name, TLS against a plaintext port and back): the call
 fails within its timeout, the error events name the cause, and nothing is
 delivered, so nothing ever goes out in plaintext instead."""
 
+import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -44,6 +46,17 @@ def scram(user, password):
 def plain(user, password):
     return {"security.protocol": "sasl_plaintext", "sasl.mechanisms": "PLAIN", "sasl.username": user,
             "sasl.password": password}
+
+
+def record(scenario, produced, delivered, in_topic, note=""):
+    """One row of docs/reliability.md (tests/reliability.py collects them)."""
+    out = Path(os.environ.get("KAFKA_RELIABILITY_DIR") or rk.REPO / "build" / "reliability")
+    out.mkdir(parents=True, exist_ok=True)
+    row = {"scenario": scenario, "produced": produced, "delivered": delivered, "in_topic": in_topic,
+           "lost": produced - in_topic if not note else 0, "duplicated": max(0, in_topic - produced),
+           "bad_inputs": 0, "crashes": 0, "note": note,
+           "command": "tests/broker/broker.sh run --secure -- python3 -m pytest -q tests/python/test_secured.py"}
+    (out / ("secure-" + re.sub(r"[^A-Za-z0-9]+", "_", scenario) + ".json")).write_text(json.dumps(row) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +112,7 @@ def test_produce_and_consume_on_a_secured_listener(na, listener):
         got = consumer.consume_n(50)
         assert [value for _, _, _, value in got] == values
         assert [offset for _, offset, _, _ in got] == list(range(50))
+        record(f"secured: {listener}, produce and consume", 50, 50, len(got))
     finally:
         consumer.close()
 
@@ -144,6 +158,7 @@ def test_bad_credentials_fail_in_time_with_the_cause(na, case):
         assert time.monotonic() - start < 2 * TIMEOUT_MS / 1000 + SLACK_S
         rc, _, statuses, n = na.DeliveryReport(c.h, 10, 10, 10)
         assert statuses[:n] == [MSG_TIMED_OUT]
+        record(f"secured, refused: {case}", 1, 0, 0, note=f"refused within {TIMEOUT_MS} ms, failed report -192")
         seen = events(na, c.h)
         errors = [(k, t) for kind, k, t in seen if kind == 2]
         assert errors, "no error event"
