@@ -91,7 +91,7 @@ fuzz: lib
 PYTHON_WHEEL_STAMP := $(BUILD)/python/.built
 python-wheel: $(PYTHON_WHEEL_STAMP)
 
-$(PYTHON_WHEEL_STAMP): $(LIB) include/kafka.h $(shell find bindings/python -name '*.py' -o -name '*.toml' -o -name py.typed)
+$(PYTHON_WHEEL_STAMP): $(LIB) include/kafka.h $(shell find bindings/python/src bindings/python/*.py bindings/python/*.toml -type f)
 	rm -rf $(BUILD)/python && mkdir -p $(BUILD)/python
 	python3 -m pip wheel -q --no-deps --no-build-isolation --disable-pip-version-check -w $(BUILD)/python bindings/python
 	touch $@
