@@ -100,7 +100,8 @@ grep -q "Configs: retention.ms=3600000" <<<"$described" || fail "describe: no co
 plain() { sed 's/ (controller)$//' | sort; }
 heads() { grep -E '^  (broker|topic) ' | plain; }
 [ "$(build/metadata | grep -c ' (controller)$')" = 1 ] || fail "metadata marks no one controller"
-build/metadata | grep -qx "  topic \"$ex-a\" with 3 partitions:" || fail "metadata does not show $ex-a"
+shows_a() { build/metadata | grep -qx "  topic \"$ex-a\" with 3 partitions:"; }
+eventually shows_a || { build/metadata >&2; fail "metadata does not show $ex-a"; }
 [ "$(build/metadata | heads)" = "$(kcat -L -b "$KAFKA_BOOTSTRAP" | heads)" ] ||
   { diff <(build/metadata | heads) <(kcat -L -b "$KAFKA_BOOTSTRAP" | heads) >&2; fail "metadata differs from kcat -L"; }
 [ "$(build/metadata "$KAFKA_BOOTSTRAP" "$ex-a" | tail -n +2 | plain)" = \
