@@ -404,3 +404,33 @@ def test_transactions_abort_commit_and_send_offsets(ck, admin, bootstrap):
     assert [m.value() for m in read(reader, 3)] == [b"out-0", b"out-1", b"out-2"]
     assert reader.poll(1.0) is None
     reader.close()
+
+
+def test_a_member_joining_mid_stream_loses_and_repeats_nothing(ck, admin, bootstrap):
+    """The first member has fetched ahead when the second joins: what it had
+    not handed out goes to the new owner of the partition, once."""
+    topic = unique("join")
+    create(admin, bootstrap, topic, 2)
+    sent = [b"%03d" % i for i in range(200)]
+    produce(ck, bootstrap, topic, [dict(value=v, partition=i % 2) for i, v in enumerate(sent)])
+    group = unique("g")
+    first = new_consumer(ck, bootstrap, group)
+    first.subscribe([topic])
+    got = [m.value() for m in read(first, 5)]
+    second = new_consumer(ck, bootstrap, group)
+    second.subscribe([topic])
+    deadline, owners = time.time() + 60, set()
+    while len(got) < 200 and time.time() < deadline:
+        for who, c in (("first", first), ("second", second)):
+            m = c.poll(0.05)
+            if m is not None and m.error() is None:
+                got.append(m.value())
+                owners.add(who)
+                # A slow first member until the second has joined: the rebalance
+                # lands while the first holds a prefetch.
+                if "second" not in owners and len(got) % 5 == 0:
+                    time.sleep(0.2)
+    first.close()
+    second.close()
+    assert sorted(got) == sent  # nothing lost, nothing twice
+    assert owners == {"first", "second"}

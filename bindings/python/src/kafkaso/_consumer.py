@@ -29,6 +29,10 @@ def _TP(m: Message) -> Tuple[str, int]:
 def _addr(ptr: Any) -> int:
     return int(ffi.cast("uintptr_t", ptr))
 _PREFETCH = 1000
+# Longest a subscribed consumer serves its buffer without calling the
+# library: rebalances and max.poll.interval.ms are served inside that call.
+_SERVE_S = 0.1
+_now = time.monotonic
 
 
 class _Batch:
@@ -217,6 +221,7 @@ class Consumer(Client):
         self._pos = 0
         self._marked = 0  # _buf[:_marked] is in _pending already
         self._distinct = -1  # distinct partitions in _buf, -1 when not known
+        self._called = 0.0  # when ConsumeBatch was last called
         self._pending: Dict[Tuple[str, int], int] = {}  # last offset handed out, not yet stored
         self._held: Dict[Tuple[str, int], List[Message]] = {}  # fetched for partitions now paused
         self._active = False
@@ -265,22 +270,38 @@ class Consumer(Client):
         for tp in [tp for tp in self._held if which(tp)]:
             del self._held[tp]
 
-    def _refill(self, wait_ms: int, want: int) -> Optional[Message]:
-        """Replaces the (handed out) buffer with what ConsumeBatch gives;
-        returns an error or event as a Message, else None."""
+    def _refill(self, wait_ms: int, want: int, keep: bool = False) -> Optional[Message]:
+        """Replaces the handed-out part of the buffer with what ConsumeBatch
+        gives (keeping the rest when `keep`); returns an error or event as a
+        Message, else None."""
         self._store()
+        rest = self._buf[self._pos:] if keep else []
+        self._called = _now()
         try:
             n = self._batch.fetch(self._h, wait_ms, want)
         except KafkaException as e:
-            self._buf, self._pos, self._marked = [], 0, 0
+            self._buf, self._pos, self._marked, self._distinct = rest, 0, 0, -1
             if self._subscribed:
                 self._rebalanced()
             return Message(error=e.args[0])
-        self._buf, self._distinct = self._batch.messages(n) if n else ([], 0)
+        new, distinct = self._batch.messages(n) if n else ([], 0)
+        if rest:
+            new, distinct = rest + new, -1
+        self._buf, self._distinct = new, distinct
         self._pos = self._marked = 0
         if self._subscribed:
             self._rebalanced()
         return None
+
+    def _stale(self) -> bool:
+        """Whether the library has not been called for long enough that a
+        rebalance (or max.poll.interval.ms) may be waiting on it."""
+        return self._subscribed and _now() - self._called > _SERVE_S
+
+    def _top_up(self) -> Optional[Message]:
+        """Calls the library while messages are still buffered, so a
+        rebalance is served now, not once the buffer is empty."""
+        return self._refill(0, max(1, _PREFETCH - (len(self._buf) - self._pos)), keep=True)
 
     def _rebalanced(self) -> None:
         """Compares the assignment with the last seen: messages of partitions
@@ -308,6 +329,13 @@ class Consumer(Client):
         (None or negative: until one comes); None when nothing came."""
         pos = self._pos
         if pos < len(self._buf):
+            if self._stale():
+                error = self._top_up()
+                if error is not None:
+                    return error
+                if not self._buf:
+                    return self._wait(timeout)
+                pos = 0
             self._pos = pos + 1
             return self._buf[pos]
         return self._wait(timeout)
@@ -336,6 +364,10 @@ class Consumer(Client):
         self._handle()
         if num_messages < 0 or num_messages > 1000000:
             raise ValueError("num_messages must be between 0 and 1000000 (1M)")
+        if self._pos < len(self._buf) and self._stale():
+            error = self._top_up()
+            if error is not None:
+                return [error]
         pos = self._pos
         out = self._buf[pos:pos + num_messages]
         self._pos = pos + len(out)
@@ -384,6 +416,7 @@ class Consumer(Client):
         self._store()
         while True:
             left = SLICE_MS if deadline is None else max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000)))
+            self._called = _now()
             n = batch.fetch(h, left, num_messages, headers) if self._active else 0
             if not self._active:
                 time.sleep(left / 1000)
