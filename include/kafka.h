@@ -618,6 +618,13 @@ int DRMessageError(const int *err, char *errtxt, int *plen);
 // returns 0 with `*inflight` 0.
 int Flush(void *prod, int32_t timeout_ms, int32_t *inflight);
 
+// Purges messages not yet delivered (`flags`: 1 those still queued, 2
+// those sent and awaiting the broker's answer, whose outcome is then
+// unknown; 4 do not wait for librdkafka to let go of them). Each gets a
+// failed delivery report (-152, purged); none is lost silently. On a
+// handle that has not produced yet: 0.
+int Purge(void *prod, int32_t flags, char *errtxt, int *plen);
+
 // Releases a producer handle (or a client handle that never produced).
 // First waits until every message has reached its outcome, which
 // librdkafka bounds by `message.timeout.ms` (default 300000 ms: lower it to

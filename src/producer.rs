@@ -272,6 +272,20 @@ impl Producer {
         }
     }
 
+    /// Drops messages not yet delivered: those still queued (`queued`) and
+    /// those sent and awaiting the broker's answer (`in_flight`; their
+    /// outcome is then unknown). Each gets a failed report (-152). With
+    /// `wait`, returns once librdkafka has let go of them.
+    pub fn purge(&self, queued: bool, in_flight: bool, wait: bool) -> Result<()> {
+        let flags = if queued { rd::RD_KAFKA_PURGE_F_QUEUE } else { 0 }
+            | if in_flight { rd::RD_KAFKA_PURGE_F_INFLIGHT } else { 0 }
+            | if wait { 0 } else { rd::RD_KAFKA_PURGE_F_NON_BLOCKING };
+        // SAFETY: rk is live; purged messages' reports are served here.
+        let err = self.serving(|| unsafe { rd::rd_kafka_purge(self.rk, flags as libc::c_int) });
+        self.serve_events();
+        crate::error::check(err)
+    }
+
     /// The longest any wait for this producer's messages can need: every
     /// message has its outcome by `message.timeout.ms` (plus a margin).
     pub fn longest_wait(&self) -> Duration {

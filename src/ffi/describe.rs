@@ -50,6 +50,7 @@ pub const EXPORTS: &[Export] = &[
     added("DelTopicPartitionList", "P"),
     added("DeliveryReportWait", "P >U8[] >I4[] =I4 I4"),
     added("Flush", "P I4 >I4"),
+    added("Purge", "P I4 >0T1 =I4"),
     added("NewMockCluster", "I4 >P >0T1 =I4"),
     added("MockCreateTopic", "P <0T1 I4 I4 >0T1 =I4"),
     added("DestroyMockCluster", "P"),

@@ -189,6 +189,25 @@ pub unsafe extern "C" fn Flush(prod: *mut c_void, timeout_ms: i32, inflight: *mu
     })
 }
 
+/// Purges messages not yet delivered (`flags`: 1 those still queued, 2
+/// those sent and awaiting the broker's answer, whose outcome is then
+/// unknown; 4 do not wait for librdkafka to let go of them). Each gets a
+/// failed delivery report (-152, purged); none is lost silently. On a
+/// handle that has not produced yet: 0.
+#[no_mangle]
+pub unsafe extern "C" fn Purge(prod: *mut c_void, flags: i32, errtxt: *mut c_char, plen: *mut c_int) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |_| {
+        if flags & !7 != 0 {
+            return Err(Error::invalid_argument(format!("purge flags {flags}: use 1, 2 and 4 only")));
+        }
+        let client = registry::get::<Client>(prod)?;
+        if let Some(producer) = client.existing_producer()? {
+            producer.purge(flags & 1 != 0, flags & 2 != 0, flags & 4 == 0)?;
+        }
+        Ok(0)
+    })
+}
+
 /// Releases a producer handle (or a client handle that never produced).
 /// First waits until every message has reached its outcome, which
 /// librdkafka bounds by `message.timeout.ms` (default 300000 ms: lower it to

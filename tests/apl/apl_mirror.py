@@ -281,6 +281,10 @@ class Kafka:
         number, string = self._na("library_version")
         return string
 
+    def purge(self, handle, flags):
+        rc, err, n = self._na("purge", handle=handle, flags=flags)
+        return [rc, err[:n]]
+
     def dr_message_error(self, code):
         rc, err, n = self._na("dr_message_error", code=code)
         return [rc, err[:n]]

@@ -131,6 +131,19 @@ def test_poll_serves_callbacks_and_len_counts_what_is_waiting(ck, admin, bootstr
     assert p.flush(1) == 0 and p.poll(0) == 0
 
 
+def test_purge_fails_what_was_still_queued(ck, admin, bootstrap):
+    topic = unique("purge")
+    create(admin, bootstrap, topic)
+    reports = []
+    p = ck.Producer({"bootstrap.servers": bootstrap, "linger.ms": 60000})
+    for i in range(5):
+        p.produce(topic, value=b"v%d" % i, on_delivery=lambda err, msg: reports.append(err))
+    p.purge(in_queue=True, in_flight=False)
+    assert p.flush(10) == 0
+    assert len(reports) == 5
+    assert {e.code() for e in reports} == {ck.KafkaError._PURGE_QUEUE}
+
+
 def test_a_full_queue_raises_buffer_error(ck, bootstrap):
     p = ck.Producer({"bootstrap.servers": bootstrap, "queue.buffering.max.messages": 10, "linger.ms": 1000})
     with pytest.raises(BufferError):

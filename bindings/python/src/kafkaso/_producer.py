@@ -235,8 +235,15 @@ class Producer(Client):
         return True
 
     def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
-        """Not available: kafka.so has no export for librdkafka's rd_kafka_purge."""
-        raise NotImplementedError("purge: kafka.so exports no Purge")
+        """Drops messages not yet delivered; their delivery callbacks, served
+        by the next poll() or flush(), get error _PURGE_QUEUE or _PURGE_INFLIGHT."""
+        if self._h is None:
+            return
+        flags = (1 if in_queue else 0) | (2 if in_flight else 0) | (0 if blocking else 4)
+        text = Text()
+        rc = lib.Purge(self._handle(), flags, text.buf, text.len)
+        if rc != 0:
+            raise_for(rc, text.text())
 
     # -- transactions
 
