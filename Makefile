@@ -169,9 +169,6 @@ DIST_DIR := $(BUILD)/dist/$(DIST_NAME)
 DIST := $(BUILD)/$(DIST_NAME).tar.gz
 DIST_DEBUG := $(BUILD)/$(DIST_NAME)-debug.tar.gz
 TAR := tar --sort=name --owner=0 --group=0
-# The Python package's own build when it has one (PY_PACKAGE= forces the
-# plain ctypes wheel of packaging/pyproject.toml.in).
-PY_PACKAGE ?= $(wildcard bindings/python/pyproject.toml)
 
 dist: $(DIST)
 
@@ -181,19 +178,12 @@ $(DIST): $(STRIPPED) $(LICENSES) include/kafka.h packaging/* $(shell find bindin
 	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DIST_DIR) PREFIX= \
 	  PC_PREFIX='$$$${pcfiledir}/../..' APL_LIBRARY_FOLDER=
 	cp README.md LICENSE CHANGELOG.md $(LICENSES)/LICENSES.librdkafka $(DIST_DIR)/
-	mkdir -p $(BUILD)/dist/python $(DIST_DIR)/python
-ifneq ($(PY_PACKAGE),)
+	mkdir -p $(DIST_DIR)/python
 	@# The Python package builds itself (as make python-wheel does), with
 	@# the shipped library inside.
 	KAFKASO_LIBRARY=$(CURDIR)/$(STRIPPED) KAFKASO_HEADER=$(CURDIR)/include/kafka.h \
 	  python3 -m pip wheel -q --no-deps --no-build-isolation --disable-pip-version-check \
 	  -w $(DIST_DIR)/python bindings/python
-else
-	@# A plain wheel of the ctypes module, which finds the library by $$KAFKA_SO.
-	cp bindings/python/kafkaso.py $(BUILD)/dist/python/
-	sed 's|@VERSION@|$(VERSION)|' packaging/pyproject.toml.in >$(BUILD)/dist/python/pyproject.toml
-	python3 -m pip wheel -q --no-deps --disable-pip-version-check -w $(DIST_DIR)/python $(BUILD)/dist/python
-endif
 	chmod 644 $(DIST_DIR)/python/*.whl
 	$(TAR) -C $(BUILD)/dist -czf $(DIST_DEBUG) $(DIST_NAME)/lib/.debug
 	$(TAR) -C $(BUILD)/dist -czf $@ --exclude=.debug $(DIST_NAME)

@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # Everything here runs on the mock cluster, whatever broker the suite has.
-unset KAFKA_BOOTSTRAP KAFKA_REQUIRE_BROKER
+unset KAFKA_BOOTSTRAP KAFKA_REQUIRE_BROKER KAFKA_SO
 
 step() { printf '\n==> dist: %s\n' "$*"; }
 fail() { echo "dist: $*" >&2; exit 1; }
@@ -94,16 +94,19 @@ PKG_CONFIG_PATH=$root/lib/pkgconfig make -s -C "$root/share/kafka/examples/c" CF
 echo "$(cd "$root/share/kafka/examples/c" && ls *.c | wc -l) examples built; the demo's round trip done"
 
 step "Python: the example, with the wheel installed in a fresh venv"
+lib=$root/lib/libkafka.so.$VERSION
 python3 -m venv "$tmp/venv"
 # Its dependencies, if any, come from the package index as for any user.
 "$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel"
 [ "$("$tmp/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("kafkaso"))')" = "$VERSION" ] ||
   fail "the wheel's version is not $VERSION"
-(cd "$tmp" && KAFKA_SO=$root/lib/kafka.so "$tmp/venv/bin/python" "$root/share/kafka/examples/python/example.py" |
+# The wheel carries its own copy of the shipped library, under its soname.
+cmp -s "$("$tmp/venv/bin/python" -c 'import kafkaso, os; print(os.path.dirname(kafkaso.__file__))')/$SONAME" "$lib" ||
+  fail "the wheel does not carry the shipped library as kafkaso/$SONAME"
+(cd "$tmp" && "$tmp/venv/bin/python" "$root/share/kafka/examples/python/example.py" |
   tail -2)
 
 step "the shipped library in a clean environment (env -i)"
-lib=$root/lib/libkafka.so.$VERSION
 env -i /usr/bin/ldd "$lib" | tee "$tmp/ldd"
 # Only what every Linux has: the C library, the loader, libm, libgcc_s.
 unexpected=$(awk '{print $1}' "$tmp/ldd" |
@@ -144,7 +147,7 @@ for trust in "$tls/ca.pem" -; do
   for _ in $(seq 50); do grep -q ACCEPT "$tls/server.log" 2>/dev/null && break; sleep 0.1; done
   # Its message is lost by design (the server speaks TLS, not Kafka): the
   # library's note of the loss goes to a log.
-  KAFKA_SO=$lib "$tmp/venv/bin/python" tests/dist/tls_client.py "127.0.0.1:$port" "$trust" 2>>"$tls/client.log"
+  "$tmp/venv/bin/python" tests/dist/tls_client.py "127.0.0.1:$port" "$trust" 2>>"$tls/client.log"
   sleep 0.5
   if [ "$trust" = - ]; then
     grep -aq 'unknown ca' "$tls/server.log" || fail "a certificate from an unknown CA was not refused: $(cat "$tls/server.log")"
