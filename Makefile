@@ -80,6 +80,9 @@ reliability: lib
 	cargo test --release --test faults_mock
 	tests/broker/broker.sh run --secure -- python3 -m pytest -q tests/python/test_secured.py
 	python3 tests/fuzz/driver.py --seconds 60 --seed 12
+	$(CC) $(WARN) -O1 -g -pthread -Iinclude -o $(BUILD)/concurrency_test tests/c/concurrency_test.c $(LDLIB)
+	$(BUILD)/concurrency_test 2000
+	KAFKA_BROKER_KILLABLE=1 tests/broker/broker.sh run -- python3 -m pytest -q tests/python/test_broker_kill.py
 	python3 tests/reliability.py
 
 fuzz: lib

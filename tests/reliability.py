@@ -53,6 +53,14 @@ NOTES = """
   thread wakes from the reconnect backoff. `Commit` and `CommitOffsets` have
   no timeout argument and wait `session.timeout.ms` (45 s by default) for a
   coordinator that is down, then return -180.
+- **Concurrency**: `tests/c/concurrency_test.c` checks ids, reports and
+  consumed messages, natively in `make test` and clean under valgrind's
+  memcheck. Under helgrind (`valgrind --tool=helgrind build/concurrency_test
+  100`) the same invariants hold, but helgrind reports about a hundred
+  contexts in Rust's `OnceLock`, `parking_lot` and the handle registry's
+  hash map: helgrind does not model futex-based locks, so these are not
+  evidence either way. No ThreadSanitizer build of the library was made
+  (it needs librdkafka and OpenSSL rebuilt instrumented).
 - A hostname mismatch and an untrusted CA give the same text
   (`certificate verify failed`): librdkafka does not say which check
   failed.

@@ -23,3 +23,6 @@ tests/broker/broker.sh run --secure -- tests/suite.sh
 printf '\n==> Three brokers: failover, replicas and ISRs\n'
 tests/broker/broker.sh run3 -- bash -c \
   'tests/c/examples3.sh && python3 -m pytest -q tests/python/test_replicas3.py tests/python/test_failover.py'
+# A broker of its own, since the test kills it (kill -9) and starts it again.
+printf '\n==> A broker killed mid-produce and restarted: the idempotent producer loses and duplicates nothing\n'
+KAFKA_BROKER_KILLABLE=1 tests/broker/broker.sh run -- python3 -m pytest -q tests/python/test_broker_kill.py

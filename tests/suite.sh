@@ -144,3 +144,8 @@ python3 -m pytest -q tests/apl tests/python
 
 step "Release: make install and make dist as C, APL and Python users take them (mock cluster)"
 tests/dist/run.sh
+
+step "C: eight threads produce on one handle while others drain reports, consume, commit and churn handles (mock)"
+cc -std=c11 -Wall -Wextra -Werror -pedantic -O1 -g -pthread -Iinclude -o build/concurrency_test \
+  tests/c/concurrency_test.c -Lbuild -l:kafka.so -Wl,-rpath,'$ORIGIN'
+build/concurrency_test 2000
