@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO / "tests" / "apl"))
 from na import DESCRIBE_PATTERN, NA, Pattern  # noqa: E402
 
 LIB = Path(os.environ.get("KAFKA_SO") or REPO / "build" / "kafka.so").resolve()
-OUT = REPO / "build" / "fuzz"
+OUT = Path(os.environ.get("KAFKA_FUZZ_OUT") or REPO / "build" / "fuzz")  # logs and summary.json
 HANG_S = 30  # UninitConsumer's 10 s and message.timeout.ms's 3 s + reconnect backoff fit well inside
 BAD_HANDLE = -300
 CAP = 4096  # largest count or capacity passed
