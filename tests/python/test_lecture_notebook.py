@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -33,10 +34,16 @@ def test_the_notebook_runs_unchanged(module, tmp_path):
     script = tmp_path / "notebook.py"
     script.write_text(source)
     env = dict(os.environ, PYTHONPATH=str(SITE))
+    # The notebook ends its loops on Ctrl-C: give it SIGINT's default even
+    # when this run was started in the background, where it is ignored.
     proc = subprocess.Popen([sys.executable, "-u", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=tmp_path)
+                            text=True, env=env, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out, values, interrupted = [], 0, []
     deadline = time.time() + 120
+    # A notebook that never stops printing nothing must not hang the suite.
+    watchdog = threading.Timer(150, proc.kill)
+    watchdog.start()
     try:
         for line in proc.stdout:
             out.append(line.rstrip("\n"))
@@ -49,6 +56,7 @@ def test_the_notebook_runs_unchanged(module, tmp_path):
             assert time.time() < deadline, "\n".join(out)
         proc.wait(30)
     finally:
+        watchdog.cancel()
         proc.kill()
     err = proc.stderr.read()
     assert proc.returncode == 0, err
