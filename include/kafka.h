@@ -292,7 +292,8 @@ int DelTopicConf(void *topicconf);
 // again on a consumer, it replaces the subscription.
 //
 // Takes ownership of `subscr` whenever it is a live list, whatever the
-// outcome: the caller must not use or release it afterwards.
+// outcome (except a negative `*plen`, which does nothing at all): the
+// caller must not use or release it afterwards.
 //
 // Returns 0; `KAFKA_ERR_CREATE` (1) or librdkafka's error when the consumer
 // cannot be created or subscribed (the handle then stays configurable);
@@ -550,7 +551,9 @@ int MockSetRtt(void *mock, int32_t broker, int32_t rtt_ms, char *errtxt, int *pl
 int MockPushRequestErrors(void *mock, int32_t apikey, const int32_t *errors, int32_t count, char *errtxt, int *plen);
 
 // Moves the leadership of (`topic`, `partition`) to broker `broker`, as an
-// election after a failure would.
+// election after a failure would. The partition is 0 to 9999 and the name
+// one a broker accepts (`KAFKA_ERR_INVALID_ARGUMENT` otherwise); an
+// unknown topic is created with partition + 1 partitions.
 int MockSetLeader(void *mock, const char *topic, int32_t partition, int32_t broker, char *errtxt, int *plen);
 
 // Creates an empty topic-partition list in `*subscr`. A list is released by

@@ -17,7 +17,7 @@ pub struct MockCluster {
 }
 
 /// The most partitions a mock topic may have: each costs memory up front.
-const MAX_PARTITIONS: i32 = 10_000;
+pub(crate) const MAX_PARTITIONS: i32 = 10_000;
 
 // SAFETY: the mock cluster API is thread-safe (it posts to the cluster's
 // own thread).

@@ -64,6 +64,15 @@ impl MockCluster {
     /// Moves the leadership of a partition to broker `id`.
     pub fn set_leader(&self, topic: &CStr, partition: i32, id: i32) -> Result<()> {
         let id = self.broker(id)?;
+        // librdkafka makes an unknown topic with partition + 1 partitions
+        // and aborts on counts it cannot allocate.
+        crate::admin::check_topic_name(&topic.to_string_lossy()).map_err(Error::invalid_argument)?;
+        if !(0..crate::mock_cluster::MAX_PARTITIONS).contains(&partition) {
+            return Err(Error::invalid_argument(format!(
+                "a mock partition is 0 to {}, not {partition}",
+                crate::mock_cluster::MAX_PARTITIONS - 1
+            )));
+        }
         // SAFETY: the cluster is live; topic is NUL-terminated.
         check(unsafe { rd::rd_kafka_mock_partition_set_leader(self.cluster, topic.as_ptr(), partition, id) })
     }

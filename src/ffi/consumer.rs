@@ -21,7 +21,8 @@ const CONSUME_WAIT: Duration = Duration::from_millis(500);
 /// again on a consumer, it replaces the subscription.
 ///
 /// Takes ownership of `subscr` whenever it is a live list, whatever the
-/// outcome: the caller must not use or release it afterwards.
+/// outcome (except a negative `*plen`, which does nothing at all): the
+/// caller must not use or release it afterwards.
 ///
 /// Returns 0; `KAFKA_ERR_CREATE` (1) or librdkafka's error when the consumer
 /// cannot be created or subscribed (the handle then stays configurable);

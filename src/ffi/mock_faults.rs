@@ -71,7 +71,9 @@ pub unsafe extern "C" fn MockPushRequestErrors(
 }
 
 /// Moves the leadership of (`topic`, `partition`) to broker `broker`, as an
-/// election after a failure would.
+/// election after a failure would. The partition is 0 to 9999 and the name
+/// one a broker accepts (`KAFKA_ERR_INVALID_ARGUMENT` otherwise); an
+/// unknown topic is created with partition + 1 partitions.
 #[no_mangle]
 pub unsafe extern "C" fn MockSetLeader(
     mock: *mut c_void,
