@@ -311,8 +311,8 @@ def test_aborted_invisible_committed_visible_once_with_offsets(na, admin):
         assert txn(na, "SendOffsetsToTransaction", producer.h, consumer.h, lines([src, src]), [0, 1], [5, 4], 2,
                    30000) == (0, 0, "")
         assert txn(na, "CommitTransaction", producer.h, 30000) == (0, 0, "")
-        # every report is ready. The aborted ones reached the log before the
-        # abort, so the broker acknowledged them: 0 too, like the committed 10
+        # every report is ready: the committed 10 delivered (the aborted 4
+        # report 0 if they reached the log before the abort, else -152)
         ids, statuses, n = na.DeliveryReport(producer.h, 64, 64, 64)[1:]
         assert n == 14 and statuses[4:n] == [0] * 10, statuses[:n]
         assert committed_offsets(na, consumer.h) == [(src, 0, 5), (src, 1, 4)]
@@ -321,8 +321,12 @@ def test_aborted_invisible_committed_visible_once_with_offsets(na, admin):
         consumer.close()
     committed_values = sorted(b"M%d-%d" % (p, i) for p in range(2) for i in range(5))
     assert read_all(na, out, 2, "read_committed") == committed_values
-    # the aborted ones were written all the same: read_uncommitted sees them
-    assert read_all(na, out, 2, "read_uncommitted") == sorted(committed_values + [b"aborted-%d" % i for i in range(4)])
+    # read_uncommitted sees the committed ones and those aborted ones that
+    # reached the log before the abort (all, usually; none on a slow machine)
+    uncommitted = read_all(na, out, 2, "read_uncommitted")
+    aborted = {b"aborted-%d" % i for i in range(4)}
+    assert set(committed_values) <= set(uncommitted) and set(uncommitted) - set(committed_values) <= aborted
+    assert len(uncommitted) == len(set(uncommitted)), uncommitted
     assert tool_offsets(group) == {0: 5, 1: 4}
 
 
