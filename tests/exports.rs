@@ -712,3 +712,30 @@ fn one_consumer_handle_serves_several_threads_and_survives_release_mid_call() {
     assert_eq!(consume_with(cons as Handle, (64, 64, 64)).0.code, KAFKA_ERR_BAD_HANDLE);
     uninit_producer(p);
 }
+
+#[test]
+fn purge_fails_every_queued_message_with_a_report_and_refuses_bad_input() {
+    let mock = Mock::start(1);
+    mock.topic("purged", 1);
+    // Nothing produced yet: nothing to purge.
+    let fresh = init();
+    assert_eq!(with_text(|e, l| unsafe { Purge(fresh, 1, e, l) }).code, 0);
+    assert_eq!(uninit_producer(fresh), 0);
+    // A long linger keeps the messages queued until the purge.
+    let h = client(&[("bootstrap.servers", &mock.bootstrap), ("linger.ms", "60000")]);
+    let ids: Vec<u64> = (0..5).map(|i| produce_ok(h, "purged", &format!("m{i}"), "k")).collect();
+    let s = with_text(|e, l| unsafe { Purge(h, 8, e, l) });
+    assert_eq!(s.code, KAFKA_ERR_INVALID_ARGUMENT);
+    assert!(s.text.contains("flags"), "{}", s.text);
+    assert_eq!(with_text(|e, l| unsafe { Purge(h, 1 | 2, e, l) }).code, 0);
+    let got = collect_reports(h, ids.len(), WAIT);
+    assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), ids, "one report per purged message");
+    let purged = rdkafka_sys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__PURGE_QUEUE as i32;
+    assert!(got.iter().all(|r| r.1 == purged), "{got:?}");
+    assert_eq!(uninit_producer(h), 0);
+    for bad in [null_mut(), 0xdead_beef_usize as Handle] {
+        let s = with_text(|e, l| unsafe { Purge(bad, 1, e, l) });
+        assert_eq!(s.code, KAFKA_ERR_BAD_HANDLE);
+        assert!(!s.text.is_empty());
+    }
+}
