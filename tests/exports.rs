@@ -12,6 +12,17 @@ use kafka::error::*;
 const WAIT: Duration = Duration::from_secs(30);
 
 #[test]
+fn library_version_is_cargos_and_refuses_null() {
+    let mut buf = [0 as libc::c_char; 32];
+    let v = unsafe { LibraryVersion(buf.as_mut_ptr(), buf.len() as i32) };
+    let text = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+    assert_eq!(text, env!("CARGO_PKG_VERSION"));
+    let parts: Vec<i32> = text.split('.').map(|p| p.parse().unwrap()).collect();
+    assert_eq!(v, (parts[0] << 16) | (parts[1] << 8) | parts[2]);
+    assert_eq!(unsafe { LibraryVersion(null_mut(), 8) }, KAFKA_ERR_INVALID_ARGUMENT);
+}
+
+#[test]
 fn version_reports_librdkafka() {
     let mut buf = [0 as libc::c_char; 32];
     let v = unsafe { Version(buf.as_mut_ptr(), buf.len() as i32) };
