@@ -83,6 +83,8 @@ reliability: lib
 	$(CC) $(WARN) -O1 -g -pthread -Iinclude -o $(BUILD)/concurrency_test tests/c/concurrency_test.c $(LDLIB)
 	$(BUILD)/concurrency_test 2000
 	KAFKA_BROKER_KILLABLE=1 tests/broker/broker.sh run -- python3 -m pytest -q tests/python/test_broker_kill.py
+	tests/broker/broker.sh run3 -- python3 -m pytest -q tests/python/test_leader_kill.py
+	tests/broker/broker.sh run -- python3 -m pytest -q tests/python/test_txn_kill.py
 	python3 tests/reliability.py
 
 fuzz: lib

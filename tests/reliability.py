@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes docs/reliability.md from the figures the tests leave in
-build/reliability/*.json (tests/faults_mock.rs, tests/python/test_secured.py)
+build/reliability/*.json (tests/faults_mock.rs, tests/python/test_secured.py,
+test_broker_kill.py, test_leader_kill.py, test_txn_kill.py, tests/c/concurrency_test.c)
 and build/fuzz/summary.json (tests/fuzz/driver.py). `make reliability`
 runs those tests first; `make test` leaves the figures behind too."""
 
