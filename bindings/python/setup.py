@@ -60,7 +60,10 @@ class BuildPy(build_py):
 
 if __name__ == "__main__":
     from setuptools import Extension
-    # The Message type and its batch builder: plain C, no library linked.
-    messages = Extension("kafkaso._messages", ["src/kafkaso/_messages.c"], extra_compile_args=["-O2"])
+    # Message, its batch builder and produce's fast path, in plain C;
+    # kafka.h checks the one library call it makes (Produce).
+    messages = Extension("kafkaso._messages", ["src/kafkaso/_messages.c"], extra_compile_args=["-O2"],
+                         include_dirs=[str(HEADER.parent)], library_dirs=[str(LIBRARY.parent)],
+                         libraries=[":" + LIBRARY.name], extra_link_args=["-Wl,-rpath,$ORIGIN"])
     setup(cmdclass={"build_py": BuildPy},
           ext_modules=[ffibuilder.distutils_extension(tmpdir=str(HERE / "build" / "cffi")), messages])

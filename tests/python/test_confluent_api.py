@@ -116,6 +116,26 @@ def test_null_and_empty_values_and_keys_and_str(ck, admin, bootstrap):
                                                                ("ké".encode(), b"text", None)]
 
 
+def test_produce_argument_forms_and_refusals(ck, admin, bootstrap):
+    topic = unique("args")
+    create(admin, bootstrap, topic, 2)
+    seen = []
+    def note(err, msg):
+        seen.append((err, msg.value(), msg.key(), msg.partition()))
+    p = ck.Producer({"bootstrap.servers": bootstrap})
+    p.produce(topic, b"positional", b"k", 1, note)
+    p.produce(partition=0, on_delivery=note, key=None, value=b"keywords", topic=topic)
+    p.produce(topic, b"alias", callback=note, partition=1)
+    p.produce(topic, value=b"headers none", headers=None, on_delivery=note, partition=0)
+    for args, kwargs in [((topic, 5), {}), ((topic,), {"bogus": 1}), ((topic, b"v"), {"value": b"x"}),
+                         ((topic.encode(), b"v"), {}), ((topic, b"v"), {"partition": "0"}), ((), {})]:
+        with pytest.raises(TypeError):
+            p.produce(*args, **kwargs)
+    assert p.flush(30) == 0
+    assert sorted(seen, key=lambda s: s[1]) == [(None, b"alias", None, 1), (None, b"headers none", None, 0),
+                                                (None, b"keywords", None, 0), (None, b"positional", b"k", 1)]
+
+
 def test_poll_serves_callbacks_and_len_counts_what_is_waiting(ck, admin, bootstrap):
     topic = unique("poll")
     create(admin, bootstrap, topic)

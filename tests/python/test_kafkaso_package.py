@@ -101,6 +101,28 @@ def test_consume_columns_gives_the_batch_as_columns_and_counts_it_consumed():
     c.close()
 
 
+def test_consume_columns_commits_each_partitions_last_offset():
+    address = bootstrap()
+    topic = f"cols3-{uuid.uuid4().hex[:10]}"
+    a = AdminClient({"bootstrap.servers": address})
+    a.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[topic].result()
+    p = kafkaso.Producer({"bootstrap.servers": address})
+    for i in range(60):
+        p.produce(topic, b"%d" % i, partition=i % 3)
+    assert p.flush(30) == 0
+    c = kafkaso.Consumer({"bootstrap.servers": address, "group.id": f"g-{uuid.uuid4().hex[:8]}",
+                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c.subscribe([topic])
+    got, deadline = 0, time.time() + 30
+    while got < 45 and time.time() < deadline:
+        got += len(c.consume_columns_raw(7, 1.0))
+    c.commit(asynchronous=False)
+    committed = c.committed([kafkaso.TopicPartition(topic, i) for i in range(3)])
+    # What was handed out, partition by partition, is what the group committed.
+    assert sum(tp.offset for tp in committed if tp.offset >= 0) == got
+    c.close()
+
+
 def test_consume_columns_is_an_arrow_record_batch_with_pyarrow():
     pa = pytest.importorskip("pyarrow")
     address, topic = produced_topic(10)
@@ -170,3 +192,24 @@ def test_pip_install_of_the_source_folder_works_as_a_user_runs_it(tmp_path):
     out = subprocess.run([str(python), "-c", "import kafkaso.admin, kafkaso; print(kafkaso.__file__)"],
                          cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert out.startswith(str(tmp_path / "venv"))
+
+
+def test_a_dropped_producer_is_released_at_once_and_a_closed_one_refuses():
+    """produce()'s C fast path must not tie the producer into a cycle: a
+    producer dropped without close() is released when its last reference
+    goes, as in confluent-kafka, not whenever the cycle collector runs."""
+    import gc
+    import weakref
+    gc.disable()
+    try:
+        p = kafkaso.Producer({"bootstrap.servers": "127.0.0.1:1", "message.timeout.ms": 1000})
+        p.produce("t", b"v", on_delivery=lambda err, msg: None)
+        gone = weakref.ref(p)
+        del p
+        assert gone() is None
+    finally:
+        gc.enable()
+    p = kafkaso.Producer({"bootstrap.servers": "127.0.0.1:1"})
+    p.close(0)
+    with pytest.raises(RuntimeError):
+        p.produce("t", b"v")

@@ -17,7 +17,7 @@ from ._core import (OFFSET_INVALID, SLICE_MS, TEXT, Client, KafkaError, KafkaExc
                     call, call_json, headers_out, output_vectors, raise_for, timeout_ms, vectors)
 from ._kafka import ffi, lib
 from ._message import Message
-from ._messages import build
+from ._messages import build, last_offsets
 
 RebalanceCallback = Callable[[Any, List[TopicPartition]], None]
 
@@ -439,7 +439,9 @@ class Consumer(Client):
         if n and self._we_store:
             # All handed out: the last offset per partition is what to store.
             names = cols.topics
-            self._pending.update(zip(zip(map(names.__getitem__, cols.topic_index), cols.partition), cols.offset))
+            for i, partition, offset in last_offsets(n, _addr(batch.topicidx), _addr(batch.partitions),
+                                                     _addr(batch.offsets)):
+                self._pending[(names[i], partition)] = offset
         if self._subscribed:
             self._rebalanced()
         return cols

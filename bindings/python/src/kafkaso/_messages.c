@@ -1,14 +1,21 @@
 /*
- * kafkaso._messages: the Message type and the builder that turns one
- * ConsumeBatch result (column buffers) into Messages. In C because a
- * Python-level object per message cost more than the library call itself:
- * numbers stay C integers until asked for, values are copied straight from
- * the batch buffer, and a Message is not tracked by the cycle collector
- * (it only holds str, bytes, ints, None and the headers list).
+ * kafkaso._messages: the per-message paths, in C because there a
+ * Python-level frame cost more than the library call itself.
+ *  - Message, and the builder that turns one ConsumeBatch result (column
+ *    buffers) into Messages: numbers stay C integers until asked for,
+ *    values are copied straight from the batch buffer, and a Message is not
+ *    tracked by the cycle collector (it only holds str, bytes, ints, None
+ *    and the headers list).
+ *  - Sender, Producer.produce's common case (bytes or None value and key,
+ *    no headers, no timestamp): straight to kafka.so's Produce; any other
+ *    call goes to the Python method unchanged.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "kafka.h"
 
 typedef struct {
     PyObject_HEAD
@@ -227,8 +234,218 @@ static PyObject *build(PyObject *module, PyObject *args) {
     return result;
 }
 
+
+/* last_offsets(n, topicidx, partitions, offsets): addresses as ints; a list
+ * of (topic index, partition, offset) with each partition's last offset
+ * among the n messages: what to store once all n are handed out. */
+static PyObject *last_offsets(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_ssize_t n;
+    unsigned long long a_idx, a_part, a_off;
+    if (!PyArg_ParseTuple(args, "nKKK", &n, &a_idx, &a_part, &a_off))
+        return NULL;
+    const int32_t *idx = (const int32_t *)(uintptr_t)a_idx, *part = (const int32_t *)(uintptr_t)a_part;
+    const int64_t *off = (const int64_t *)(uintptr_t)a_off;
+    PyObject *out = PyList_New(0);
+    /* From the end, so the first time a partition is met is its last offset;
+     * a batch holds few partitions, so a linear look-up of those seen. */
+    Py_ssize_t seen_n = 0, seen_cap = 64;
+    int64_t *seen = PyMem_Malloc(seen_cap * sizeof *seen);
+    if (!out || !seen) {
+        Py_XDECREF(out);
+        PyMem_Free(seen);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {
+        int64_t pair = ((int64_t)idx[i] << 32) | (uint32_t)part[i];
+        Py_ssize_t j = 0;
+        while (j < seen_n && seen[j] != pair)
+            j++;
+        if (j < seen_n)
+            continue;
+        if (seen_n == seen_cap) {
+            int64_t *grown = PyMem_Realloc(seen, 2 * seen_cap * sizeof *seen);
+            if (!grown) {
+                PyErr_NoMemory();
+                break;
+            }
+            seen = grown;
+            seen_cap *= 2;
+        }
+        seen[seen_n++] = pair;
+        PyObject *t = Py_BuildValue("(iiL)", (int)idx[i], (int)part[i], (long long)off[i]);
+        if (!t || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
+            break;
+        }
+        Py_DECREF(t);
+    }
+    PyMem_Free(seen);
+    if (PyErr_Occurred()) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- Sender: Producer.produce's fast path ---- */
+
+enum { S_TOPIC, S_VALUE, S_KEY, S_PARTITION, S_ON_DELIVERY, S_TIMESTAMP, S_HEADERS, S_CALLBACK, S_NARGS };
+static const char *const sender_names[S_NARGS] = {"topic", "value", "key", "partition", "on_delivery",
+                                                  "timestamp", "headers", "callback"};
+static PyObject *sender_keywords[S_NARGS]; /* interned at module init */
+
+typedef struct {
+    PyObject_HEAD
+    void *handle;        /* the producer's client handle; NULL once closed */
+    PyObject *waiting;   /* the Producer's dict: msgid -> (callback, topic, key, value, headers) */
+    PyObject *default_cb; /* the configuration's on_delivery, or None */
+    PyObject *general;   /* the Python produce method: every other case */
+    PyObject *fail;      /* raise_for(rc, text) */
+    char text[512];
+} Sender;
+
+static int Sender_traverse(Sender *self, visitproc visit, void *arg) {
+    Py_VISIT(self->waiting);
+    Py_VISIT(self->default_cb);
+    Py_VISIT(self->general);
+    Py_VISIT(self->fail);
+    return 0;
+}
+
+static int Sender_clear(Sender *self) {
+    Py_CLEAR(self->waiting);
+    Py_CLEAR(self->default_cb);
+    Py_CLEAR(self->general);
+    Py_CLEAR(self->fail);
+    return 0;
+}
+
+static void Sender_dealloc(Sender *self) {
+    PyObject_GC_UnTrack(self);
+    Sender_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Sender(handle_address, waiting, default_cb, general, fail) */
+static int Sender_init(Sender *self, PyObject *args, PyObject *kwds) {
+    unsigned long long handle;
+    PyObject *waiting, *default_cb, *general, *fail;
+    static char *names[] = {"handle", "waiting", "default_cb", "general", "fail", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "KO!OOO", names, &handle, &PyDict_Type, &waiting, &default_cb,
+                                     &general, &fail))
+        return -1;
+    Sender_clear(self);
+    self->handle = (void *)(uintptr_t)handle;
+    Py_INCREF(waiting);
+    self->waiting = waiting;
+    Py_INCREF(default_cb);
+    self->default_cb = default_cb;
+    Py_INCREF(general);
+    self->general = general;
+    Py_INCREF(fail);
+    self->fail = fail;
+    return 0;
+}
+
+static PyObject *given(PyObject *o) { return o && o != Py_None ? o : NULL; }
+
+static PyObject *Sender_produce(Sender *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *arg[S_NARGS] = {NULL};
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    int fast = self->handle != NULL && nargs <= S_NARGS;
+    for (Py_ssize_t i = 0; fast && i < nargs; i++)
+        arg[i] = args[i];
+    for (Py_ssize_t k = 0; fast && k < nkw; k++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, k);
+        int slot = 0;
+        while (slot < S_NARGS && sender_keywords[slot] != name)
+            slot++;
+        if (slot == S_NARGS) /* not interned: compare by value */
+            for (slot = 0; slot < S_NARGS && PyUnicode_CompareWithASCIIString(name, sender_names[slot]) != 0;)
+                slot++;
+        if (slot == S_NARGS || arg[slot])
+            fast = 0; /* the general path raises TypeError */
+        else
+            arg[slot] = args[nargs + k];
+    }
+    PyObject *topic = arg[S_TOPIC], *value = given(arg[S_VALUE]), *key = given(arg[S_KEY]);
+    long partition = -1;
+    fast = fast && topic && PyUnicode_CheckExact(topic) && (!value || PyBytes_CheckExact(value)) &&
+           (!key || PyBytes_CheckExact(key)) && !given(arg[S_HEADERS]) &&
+           (!arg[S_TIMESTAMP] || (PyLong_CheckExact(arg[S_TIMESTAMP]) && PyLong_AsLong(arg[S_TIMESTAMP]) == 0));
+    if (fast && arg[S_PARTITION]) {
+        fast = PyLong_CheckExact(arg[S_PARTITION]);
+        if (fast) {
+            partition = PyLong_AsLong(arg[S_PARTITION]);
+            fast = partition >= INT32_MIN && partition <= INT32_MAX && !PyErr_Occurred();
+            PyErr_Clear();
+        }
+    }
+    const char *name = fast ? PyUnicode_AsUTF8(topic) : NULL;
+    if (!name) {
+        PyErr_Clear();
+        return PyObject_Vectorcall(self->general, args, nargs, kwnames);
+    }
+    uint64_t msgid = 0;
+    int len = (int)sizeof self->text;
+    int rc = Produce(self->handle, name, value ? PyBytes_AS_STRING(value) : NULL,
+                     value ? (uint32_t)PyBytes_GET_SIZE(value) : 0, key ? PyBytes_AS_STRING(key) : NULL,
+                     key ? (uint32_t)PyBytes_GET_SIZE(key) : 0, (int32_t)partition, &msgid, self->text, &len);
+    if (rc != 0) {
+        if (len < 0 || len > (int)sizeof self->text)
+            len = 0;
+        PyObject *r = PyObject_CallFunction(self->fail, "is#", rc, self->text, (Py_ssize_t)len);
+        Py_XDECREF(r);
+        return r ? Py_NewRef(Py_None) : NULL;
+    }
+    PyObject *cb = given(arg[S_ON_DELIVERY]);
+    if (!cb)
+        cb = given(arg[S_CALLBACK]);
+    if (!cb)
+        cb = given(self->default_cb);
+    if (cb) {
+        PyObject *id = PyLong_FromUnsignedLongLong(msgid);
+        PyObject *entry = id ? PyTuple_Pack(5, cb, topic, key ? key : Py_None, value ? value : Py_None, Py_None)
+                             : NULL;
+        int failed = !entry || PyDict_SetItem(self->waiting, id, entry) < 0;
+        Py_XDECREF(id);
+        Py_XDECREF(entry);
+        if (failed)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* After close: every call takes the general path (which raises). */
+static PyObject *Sender_detach(Sender *self, PyObject *unused) {
+    (void)unused;
+    self->handle = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Sender_methods[] = {
+    {"produce", (PyCFunction)(void (*)(void))Sender_produce, METH_FASTCALL | METH_KEYWORDS,
+     "Producer.produce: bytes or None value and key without headers or timestamp go straight to Produce."},
+    {"detach", (PyCFunction)Sender_detach, METH_NOARGS, "Sends every later call to the general path."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject SenderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "kafkaso._messages.Sender",
+    .tp_basicsize = sizeof(Sender),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Sender_init,
+    .tp_dealloc = (destructor)Sender_dealloc,
+    .tp_traverse = (traverseproc)Sender_traverse,
+    .tp_clear = (inquiry)Sender_clear,
+    .tp_methods = Sender_methods,
+};
+
 static PyMethodDef module_methods[] = {
     {"build", build, METH_VARARGS, "Messages from one ConsumeBatch result's column buffers."},
+    {"last_offsets", last_offsets, METH_VARARGS, "Each partition's last offset in one ConsumeBatch result."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -236,14 +453,23 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "kafkaso._messages", 
                                     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__messages(void) {
-    if (PyType_Ready(&MessageType) < 0)
+    if (PyType_Ready(&MessageType) < 0 || PyType_Ready(&SenderType) < 0)
         return NULL;
+    for (int i = 0; i < S_NARGS; i++)
+        if (!(sender_keywords[i] = PyUnicode_InternFromString(sender_names[i])))
+            return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)
         return NULL;
     Py_INCREF(&MessageType);
     if (PyModule_AddObject(m, "Message", (PyObject *)&MessageType) < 0) {
         Py_DECREF(&MessageType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&SenderType);
+    if (PyModule_AddObject(m, "Sender", (PyObject *)&SenderType) < 0) {
+        Py_DECREF(&SenderType);
         Py_DECREF(m);
         return NULL;
     }

@@ -3,13 +3,16 @@ pulled DeliveryReports: delivery callbacks run inside poll() and flush(),
 on the caller's thread, never on librdkafka's."""
 from __future__ import annotations
 
+import functools
 import time
+import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._core import (SLICE_MS, TEXT, TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, Client, KafkaError,
                     KafkaException, Text, TopicPartition, b, call, headers_in, raise_for, timeout_ms, vectors)
 from ._kafka import ffi, lib
 from ._message import Message
+from ._messages import Sender
 
 DeliveryCallback = Callable[[Optional[KafkaError], Message], None]
 _REPORTS = 4096
@@ -44,6 +47,12 @@ class Producer(Client):
         self._count = ffi.new("int32_t *")
         self._inflight = ffi.new("int32_t *")
         self._polled = 0.0
+        # The common case of produce() in C; anything else reaches _produce,
+        # through a proxy so that the producer is freed when dropped (no cycle).
+        general = functools.partial(type(self)._produce, weakref.proxy(self))
+        self._sender = Sender(int(ffi.cast("uintptr_t", self._h)), self._waiting, self._default_cb, general,
+                              raise_for)
+        self.produce = self._sender.produce
 
     # -- producing
 
@@ -52,13 +61,17 @@ class Producer(Client):
                 callback: Optional[DeliveryCallback] = None) -> None:
         """Enqueues one message; raises BufferError when the local queue is
         full (poll() to make room) and KafkaException on other refusals."""
+        self._produce(topic, value, key, partition, on_delivery, timestamp, headers, callback)
+
+    def _produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
+                 on_delivery: Optional[DeliveryCallback] = None, timestamp: int = 0, headers: Any = None,
+                 callback: Optional[DeliveryCallback] = None) -> None:
         t = self._topics.get(topic)
         if t is None:
+            if not isinstance(topic, str):
+                raise TypeError(f"topic must be str, not {type(topic).__name__}")
             t = self._topics[topic] = topic.encode()
-        if value is not None and type(value) is not bytes:
-            value = value.encode() if isinstance(value, str) else bytes(value)
-        if key is not None and type(key) is not bytes:
-            key = key.encode() if isinstance(key, str) else bytes(key)
+        value, key = _payload(value), _payload(key)
         text = self._text
         text.len[0] = TEXT
         h = self._h
@@ -96,8 +109,7 @@ class Producer(Client):
         hdata, hlens, any_headers = bytearray(), [], False
         for m in messages:
             v, k = m.get("value"), m.get("key")
-            v = None if v is None else b(v) if isinstance(v, str) else bytes(v)
-            k = None if k is None else b(k) if isinstance(k, str) else bytes(k)
+            v, k = _payload(v), _payload(k)
             values.append(v or b"")
             paylens.append(-1 if v is None else len(v))
             keys.append(k or b"")
@@ -283,6 +295,9 @@ class Producer(Client):
     def _release(self) -> None:
         h, self._h = self._h, None
         if h is not None:
+            sender = self.__dict__.get("_sender")
+            if sender is not None:
+                sender.detach()
             lib.UninitProducer(h)
 
     def close(self, timeout: Optional[float] = None) -> bool:
@@ -304,6 +319,16 @@ class Producer(Client):
             self._release()
         except Exception:
             pass
+
+
+def _payload(value: Any) -> Optional[bytes]:
+    """A value or key as bytes: str as UTF-8, bytes-likes copied; anything
+    else (an int) is a TypeError, as in confluent-kafka."""
+    if value is None or type(value) is bytes:
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    return bytes(memoryview(value))
 
 
 def _header_list(headers: Any) -> Any:
