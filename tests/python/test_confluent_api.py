@@ -151,6 +151,17 @@ def test_poll_serves_callbacks_and_len_counts_what_is_waiting(ck, admin, bootstr
     assert p.flush(1) == 0 and p.poll(0) == 0
 
 
+def test_flush_serves_every_report_however_many(ck, admin, bootstrap):
+    """More reports come in at once than one library call hands over:
+    flush() still serves them all and returns 0."""
+    topic = unique("many")
+    create(admin, bootstrap, topic)
+    p = ck.Producer({"bootstrap.servers": bootstrap, "linger.ms": 50})
+    for _ in range(50000):
+        p.produce(topic, b"x")
+    assert p.flush(60) == 0 and len(p) == 0
+
+
 def test_purge_fails_what_was_still_queued(ck, admin, bootstrap):
     topic = unique("purge")
     create(admin, bootstrap, topic)

@@ -222,15 +222,20 @@ class Producer(Client):
         ms = timeout_ms(timeout)
         deadline = None if ms < 0 else time.monotonic() + ms / 1000
         while True:
-            self._serve(0)
+            self._serve_ready()
             rc = lib.Flush(self._handle(), _remaining(deadline), self._inflight)
             if rc == 0 and self._inflight[0] == 0:
-                self._serve(0)
+                self._serve_ready()
                 if not self._taken:
                     return len(self)
             if deadline is not None and time.monotonic() >= deadline:
-                self._serve(0)
+                self._serve_ready()
                 return len(self)
+
+    def _serve_ready(self) -> None:
+        """Serves every report ready: one call takes at most _REPORTS."""
+        while self._serve(0) >= _REPORTS:
+            pass
 
     def __len__(self) -> int:
         """Messages not yet delivered, plus reports whose callbacks poll() has not served."""
