@@ -148,7 +148,10 @@ def test_leader_killed_while_producing_and_consuming_loses_nothing():
         assert producer.flush(60) == 0
         wait_for("the consumer read the first messages", 60, lambda: len(reader.values()) >= BEFORE)
 
+        for i in range(200):  # some in flight when the leader dies
+            send(b"at-kill")
         os.kill(pids[victim], signal.SIGKILL)
+        unreported = len(sent) - len(errors)
         killed = True
         killed_at = time.monotonic()
         # Keep producing while the controller notices and elects new leaders.
@@ -186,9 +189,14 @@ def test_leader_killed_while_producing_and_consuming_loses_nothing():
                 start_again()
                 restarted = True
             # Back in every ISR, so that the next test may stop another broker.
-            wait_for(f"broker {victim} back in every ISR", 90, lambda: all(
-                len(p.isrs) == len(p.replicas) for t in admin.list_topics(timeout=10).topics.values()
-                for p in t.partitions.values()), pause=0.5)
+            def whole():
+                try:
+                    return all(len(p.isrs) == len(p.replicas) for t in admin.list_topics(timeout=5).topics.values()
+                               for p in t.partitions.values())
+                except KafkaException:  # while the broker starts
+                    return False
+
+            wait_for(f"broker {victim} back in every ISR", 90, whole, pause=0.5)
         finally:
             admin.close()
 
@@ -206,7 +214,8 @@ def test_leader_killed_while_producing_and_consuming_loses_nothing():
                "lost": len(set(sent) - (seen & set(values))),  # missed by the consumer or missing in the topic
                "duplicated": len(values) - len(set(values)), "bad_inputs": 0, "crashes": 0,
                "note": f"broker {victim} led partitions {led}; new leaders after {elected:.1f} s; {during + AFTER} "
-                       f"messages produced after the kill, all read by the same consumer; it read {read_twice} twice; "
+                       f"messages produced after the kill and {unreported} unreported at it, all read by the same consumer; "
+                       f"it read {read_twice} twice; "
                        f"{timeouts} metadata requests timed out meanwhile",
                "command": "tests/broker/broker.sh run3 -- python3 -m pytest -q tests/python/test_leader_kill.py"}
     out_dir = Path(os.environ.get("KAFKA_RELIABILITY_DIR") or REPO / "build" / "reliability")
@@ -217,4 +226,4 @@ def test_leader_killed_while_producing_and_consuming_loses_nothing():
     assert set(sent) <= seen, f"{len(set(sent) - seen)} delivered messages never reached the consumer"
     assert sorted(values) == sorted(sent), f"in topic: {len(values)}, {len(set(values))} distinct, of {len(sent)}"
     assert disorder == 0, f"{disorder} messages out of order within their partition"
-    assert during + AFTER > 0 and not reader.is_alive()
+    assert unreported > 0, "nothing was in flight at the kill: the test proved less than it says"
