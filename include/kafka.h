@@ -58,6 +58,12 @@
 // sizes needed and the message is kept for the next call.
 #define KAFKA_CONSUME_BUFFER_TOO_SMALL 2
 
+// Status of `Consume`, `ConsumeWith` and `ConsumeBatch` on a consumer with
+// `application.rebalance`: the group is rebalancing and waits for the
+// application. Nothing was consumed; `Rebalance` tells what changes, and
+// the next consume call (or an `Assign`) lets the rebalance go on.
+#define KAFKA_CONSUME_REBALANCE 3
+
 // A partition number standing for every partition of a topic.
 #define KAFKA_PARTITION_ALL -1
 
@@ -86,6 +92,17 @@
 #define KAFKA_EVENT_ERROR 2
 
 #define KAFKA_EVENT_STATS 3
+
+// Kinds of rebalance `Rebalance` gives: none waiting, partitions coming,
+// partitions going (what was consumed from them can still be committed),
+// partitions already lost (commits of them fail).
+#define KAFKA_REBALANCE_NONE 0
+
+#define KAFKA_REBALANCE_ASSIGN 1
+
+#define KAFKA_REBALANCE_REVOKE 2
+
+#define KAFKA_REBALANCE_LOST 3
 
 // The transaction calls set `*flags` (which may be NULL) to the kind of a
 // failure, as these bits, and to 0 on success. Fatal: the producer can do
@@ -197,7 +214,9 @@ int ProduceWith(void *prod, const char *topic, const char *payload, int32_t payl
 // capacities are set to what it needs, and it is kept. A Kafka error or
 // event (e.g. -191 partition EOF) is returned with its text when met
 // first, else kept for the next call. A message counts as consumed (its
-// offset stored for commit) only once written here.
+// offset stored for commit) only once written here. With
+// `application.rebalance`: `KAFKA_CONSUME_REBALANCE` (3) when a rebalance
+// waits (see `Rebalance`); the messages before it come first, with 0.
 int ConsumeBatch(void *cons, int32_t timeout_ms, char *topics, uint32_t *topicslen, int32_t *topicidx, int32_t *partitions, int64_t *offsets, int64_t *timestamps, int32_t *tstypes, char *payloads, uint32_t *payloadslen, int32_t *paylens, char *keys, uint32_t *keyslen, int32_t *keylens, int32_t *hcounts, char *hdata, uint32_t *hdatalen, int32_t *hlens, int32_t *nhlens, int32_t *count, char *errtxt, int *plen);
 
 // `Consume` with every field: waits up to `timeout_ms`; on entry
@@ -207,7 +226,9 @@ int ConsumeBatch(void *cons, int32_t timeout_ms, char *topics, uint32_t *topicsl
 // `*tstype` (0 none, 1 create time, 2 log-append time) and the headers as
 // in `ConsumeBatch` (`*nheaders` of them). Statuses: 0; 1 no message;
 // `KAFKA_ERR_TOO_SMALL` with the capacities needed set (the message is
-// kept for the next call); a Kafka error or event with its text.
+// kept for the next call); `KAFKA_CONSUME_REBALANCE` (3) with
+// `application.rebalance`, as `Consume`; a Kafka error or event with its
+// text.
 int ConsumeWith(void *cons, int32_t timeout_ms, char *topic, uint32_t *topiclen, char *payload, int32_t *paylen, char *key, int32_t *keylen, int32_t *partition, int64_t *offset, int64_t *timestamp, int32_t *tstype, int32_t *nheaders, char *hdata, uint32_t *hdatalen, int32_t *hlens, int32_t *nhlens, char *errtxt, int *plen);
 
 // Delivery reports with where each message landed: up to `*count` (its
@@ -312,6 +333,8 @@ int SubscribeConsumerTPList(void *kafka, void *subscr, char *errtxt, int *plen);
 // - 2 (`KAFKA_CONSUME_BUFFER_TOO_SMALL`): a buffer is too small; the three
 //   lengths are set to the sizes needed and the message is kept: the next
 //   call hands it out, so retry with bigger buffers and nothing is lost.
+// - 3 (`KAFKA_CONSUME_REBALANCE`): only with `application.rebalance` set
+//   to "true": a rebalance waits for the application (see `Rebalance`).
 // - other: a Kafka error or event (e.g. -191 partition EOF when
 //   `enable.partition.eof` is set) with its text in `errtxt`.
 //
@@ -641,6 +664,23 @@ int Purge(void *prod, int32_t flags, char *errtxt, int *plen);
 // is a consumer (then nothing is released), including a second call on
 // the same handle.
 int UninitProducer(void *prod);
+
+// The rebalance waiting for the application: `*kind` (one of the
+// `KAFKA_REBALANCE_*`) and the partitions it assigns or takes away, as
+// partition vectors (offsets -1001, errors 0; `KAFKA_ERR_TOO_SMALL` sets
+// the sizes needed). Kind 0 and count 0 when none waits.
+//
+// A consumer whose handle had the property `application.rebalance` set to
+// "true" before it subscribed takes part in its group's rebalances: the
+// consume call that meets one returns `KAFKA_CONSUME_REBALANCE` (3) and
+// the rebalance waits, so that the application can commit what it has
+// done before its partitions go (a commit now still covers them), or
+// prepare for new ones. The next consume call settles it as the group
+// decided; with the eager protocol an `Assign` of the application's own
+// (say, with offsets it keeps elsewhere) settles it instead. Waiting
+// longer than `max.poll.interval.ms` costs the consumer its place in
+// the group.
+int Rebalance(void *cons, int32_t *kind, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count, char *errtxt, int *plen);
 
 // Makes the client handle a transactional producer (it needs
 // `transactional.id`), registering with the cluster and fencing older

@@ -30,6 +30,8 @@ pub struct Client {
     role: OnceLock<Role>,
     /// Serves admin and inspection calls made before the role is set.
     helper: OnceLock<Helper>,
+    /// Whether the application takes part in rebalances (`application.rebalance`).
+    application_rebalance: std::sync::atomic::AtomicBool,
     /// Logs, errors and statistics of the client's librdkafka instances.
     /// Declared last, so it is dropped after them; boxed, so its address
     /// (their callbacks' opaque) stays put when the client moves.
@@ -45,7 +47,13 @@ impl Client {
         let events = Box::<EventQueue>::default();
         let mut config = Config::new();
         config.route_events(&events);
-        Client { config: Mutex::new(config), role: OnceLock::new(), helper: OnceLock::new(), events }
+        Client {
+            config: Mutex::new(config),
+            role: OnceLock::new(),
+            helper: OnceLock::new(),
+            application_rebalance: Default::default(),
+            events,
+        }
     }
 
     pub fn events(&self) -> &EventQueue {
@@ -71,20 +79,15 @@ impl Client {
     /// or consumer, since librdkafka fixes its configuration at creation.
     pub fn set_config(&self, key: &CStr, value: &CStr) -> Result<()> {
         if key == STDERR_KEY {
-            let on = match value.to_bytes() {
-                b"true" => true,
-                b"false" => false,
-                _ => {
-                    return Err(Error::new(
-                        rdkafka_sys::rd_kafka_conf_res_t::RD_KAFKA_CONF_INVALID as i32,
-                        "events.stderr is true or false",
-                    ))
-                }
-            };
-            self.events.set_stderr(on);
+            self.events.set_stderr(boolean(key, value)?);
             return Ok(());
         }
         let mut config = self.config.lock();
+        if key == crate::rebalance::APPLICATION_KEY && self.role.get().is_none() {
+            let on = boolean(key, value)?;
+            self.application_rebalance.store(on, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
         match self.role.get() {
             None => config.set(key, value),
             Some(Role::Producer(_)) => {
@@ -143,7 +146,7 @@ impl Client {
         match self.role.get() {
             Some(role) => as_consumer(role)?.subscribe(topics),
             None => {
-                let consumer = Consumer::new(&config)?;
+                let consumer = Consumer::new(&config, self.application_rebalance.load(std::sync::atomic::Ordering::Relaxed))?;
                 consumer.subscribe(topics)?;
                 let _ = self.role.set(Role::Consumer(consumer));
                 Ok(())
@@ -159,7 +162,7 @@ impl Client {
         }
         let config = self.config.lock();
         if self.role.get().is_none() {
-            let consumer = Consumer::new(&config)?;
+            let consumer = Consumer::new(&config, self.application_rebalance.load(std::sync::atomic::Ordering::Relaxed))?;
             let _ = self.role.set(Role::Consumer(consumer));
         }
         as_consumer(self.role.get().expect("role set under the config lock"))
@@ -199,6 +202,18 @@ impl Client {
 impl Default for Client {
     fn default() -> Self {
         Client::new()
+    }
+}
+
+/// One of this library's own true/false properties.
+fn boolean(key: &CStr, value: &CStr) -> Result<bool> {
+    match value.to_bytes() {
+        b"true" => Ok(true),
+        b"false" => Ok(false),
+        _ => Err(Error::new(
+            rdkafka_sys::rd_kafka_conf_res_t::RD_KAFKA_CONF_INVALID as i32,
+            format!("{} is true or false", key.to_string_lossy()),
+        )),
     }
 }
 

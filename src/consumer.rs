@@ -118,6 +118,8 @@ pub enum Batch {
     Messages(usize),
     /// The first message did not fit: it is kept; these would hold it.
     TooSmall(Needed),
+    /// A rebalance waits for the application (`application.rebalance`).
+    Rebalance,
 }
 
 impl Drop for Message {
@@ -159,6 +161,8 @@ pub enum Consumed {
     Nothing,
     /// A buffer was too small; the message is kept for the next call.
     TooSmall { needed: Lengths },
+    /// A rebalance waits for the application (`application.rebalance`).
+    Rebalance,
 }
 
 pub struct Consumer {
@@ -185,6 +189,8 @@ pub struct Consumer {
     /// Set once `close` has run; `left_open` when it could not finish.
     closed: AtomicBool,
     left_open: AtomicBool,
+    /// The application's part in group rebalances.
+    pub(crate) rebalance: crate::rebalance::Participation,
 }
 
 /// How long closing may wait to leave the group (and commit, with
@@ -202,7 +208,7 @@ impl Consumer {
     /// within a group, so without the application's `group.id` it gets a
     /// private one, with auto-commit off: such a consumer assigns
     /// partitions itself and never commits.
-    pub fn new(config: &Config) -> Result<Self> {
+    pub fn new(config: &Config, application_rebalance: bool) -> Result<Self> {
         let has_group = config.get("group.id").is_some_and(|g| !g.is_empty());
         let store_on_handout = config.get("enable.auto.offset.store").as_deref() != Some("false");
         let conf = config.duplicate_raw();
@@ -250,6 +256,7 @@ impl Consumer {
             commits_in_flight: std::sync::atomic::AtomicU64::new(0),
             closed: AtomicBool::new(false),
             left_open: AtomicBool::new(false),
+            rebalance: crate::rebalance::Participation::new(application_rebalance),
         };
         // SAFETY: rk is live. Routes all events to the consumer queue.
         check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
@@ -286,8 +293,11 @@ impl Consumer {
     /// Waits up to `wait` for the next message and copies it into `buffers`.
     /// Kafka errors and events (partition EOF, ...) come back as `Err`.
     pub fn consume(&self, wait: Duration, buffers: Buffers<'_>) -> Result<Consumed> {
+        if self.rebalance_first() {
+            return Ok(Consumed::Rebalance);
+        }
         let Some(message) = self.next_message(wait) else {
-            return Ok(Consumed::Nothing);
+            return Ok(if self.rebalance.report() { Consumed::Rebalance } else { Consumed::Nothing });
         };
         message.check()?;
         let m = message.get();
@@ -312,6 +322,9 @@ impl Consumer {
     /// error met after the first message, are kept for the next call, so
     /// nothing is lost or reordered; an error met first is returned.
     pub fn consume_batch(&self, max: usize, wait: Duration, sink: &mut dyn Sink) -> Result<Batch> {
+        if self.rebalance_first() {
+            return Ok(Batch::Rebalance);
+        }
         let mut count = 0;
         // Messages taken from librdkafka many at a time (one lock for all),
         // not yet given to the sink.
@@ -326,10 +339,17 @@ impl Consumer {
                 None if self.any_kept.load(Ordering::Acquire) => self.take_kept(),
                 None => {
                     self.fetch_ready(max - count, &mut fetched);
+                    if self.rebalance.has_pending() {
+                        // The rest waits until the application has seen the rebalance.
+                        break Ok(Batch::Messages(count));
+                    }
                     fetched.pop_front()
                 }
             };
             let Some(message) = next else {
+                if count == 0 && self.rebalance.report() {
+                    break Ok(Batch::Rebalance);
+                }
                 break Ok(Batch::Messages(count));
             };
             if let Err(error) = message.check() {
@@ -382,6 +402,26 @@ impl Consumer {
             None
         } else {
             Some(Message(raw))
+        }
+    }
+
+    /// Before consuming: reports a rebalance the application has not seen
+    /// (true), or settles the one it has, so that consuming goes on.
+    fn rebalance_first(&self) -> bool {
+        if !self.rebalance.has_pending() {
+            return false;
+        }
+        if self.rebalance.report() {
+            return true;
+        }
+        self.settle_pending();
+        false
+    }
+
+    /// Settles a rebalance the application has left pending.
+    pub(crate) fn settle_pending(&self) {
+        if let Some(pending) = self.rebalance.take() {
+            crate::rebalance::settle(self, pending);
         }
     }
 
@@ -485,6 +525,8 @@ impl Consumer {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        // A rebalance left pending is settled first, so that leaving the group can go on.
+        self.settle_pending();
         // Kept messages were never handed out: they are not consumed.
         self.drop_kept(|_, _| true);
         // SAFETY: rk is live; the queue is ours and destroyed below; an

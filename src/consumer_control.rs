@@ -71,6 +71,16 @@ impl Consumer {
     /// `auto.offset.reset`).
     pub fn assign(&self, requested: &[Entry]) -> Result<()> {
         let wanted = expand_from_cluster(self.connection(), requested)?;
+        if self.rebalance.has_pending() {
+            // The application's own assignment settles the rebalance; the
+            // cooperative protocol takes only the group's increments.
+            if crate::rebalance::cooperative(self.rk) {
+                return Err(Error::state(
+                    "a cooperative rebalance is pending: consume again to settle it, then assign",
+                ));
+            }
+            drop(self.rebalance.take());
+        }
         let list = raw_list(&wanted);
         let raw = if wanted.is_empty() { std::ptr::null() } else { list.0 as *const _ };
         // SAFETY: rk is live; raw is NULL or our list, which assign copies.
@@ -95,6 +105,7 @@ impl Consumer {
 
     /// Leaves the subscription; its partitions are revoked.
     pub fn unsubscribe(&self) -> Result<()> {
+        self.settle_pending();
         // SAFETY: rk is live.
         check(unsafe { rd::rd_kafka_unsubscribe(self.rk) })?;
         self.drop_kept(|_, _| true);

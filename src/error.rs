@@ -34,6 +34,19 @@ pub const KAFKA_CONSUME_NO_MESSAGE: i32 = 1;
 /// Status of `Consume`: a buffer was too small. The three lengths hold the
 /// sizes needed and the message is kept for the next call.
 pub const KAFKA_CONSUME_BUFFER_TOO_SMALL: i32 = 2;
+/// Status of `Consume`, `ConsumeWith` and `ConsumeBatch` on a consumer with
+/// `application.rebalance`: the group is rebalancing and waits for the
+/// application. Nothing was consumed; `Rebalance` tells what changes, and
+/// the next consume call (or an `Assign`) lets the rebalance go on.
+pub const KAFKA_CONSUME_REBALANCE: i32 = 3;
+
+/// What a consume call returns when a rebalance waits for the application.
+pub fn rebalance_waiting() -> Error {
+    Error::new(
+        KAFKA_CONSUME_REBALANCE,
+        "the group is rebalancing: Rebalance tells which partitions come or go; consume again to go on",
+    )
+}
 
 /// A failed call: the status code returned to C and the text for `errtxt`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use super::{guard, input_str, output_array, output_bytes, required, ErrorText};
 use crate::batch::{self, names_text, Columns, OutgoingBatch, Packed, Wanted};
 use crate::client::Client;
 use crate::consumer::{Batch, Needed};
-use crate::error::{Error, Result, KAFKA_CONSUME_NO_MESSAGE, KAFKA_ERR_TOO_SMALL};
+use crate::error::{rebalance_waiting, Error, Result, KAFKA_CONSUME_NO_MESSAGE, KAFKA_ERR_TOO_SMALL};
 use crate::messages::{parse_headers, Outgoing};
 use crate::registry;
 
@@ -230,7 +230,9 @@ fn write_names(names: &[Vec<u8>], out: *mut c_char, capacity: usize) -> Result<u
 /// capacities are set to what it needs, and it is kept. A Kafka error or
 /// event (e.g. -191 partition EOF) is returned with its text when met
 /// first, else kept for the next call. A message counts as consumed (its
-/// offset stored for commit) only once written here.
+/// offset stored for commit) only once written here. With
+/// `application.rebalance`: `KAFKA_CONSUME_REBALANCE` (3) when a rebalance
+/// waits (see `Rebalance`); the messages before it come first, with 0.
 #[no_mangle]
 pub unsafe extern "C" fn ConsumeBatch(
     cons: *mut c_void,
@@ -294,6 +296,9 @@ pub unsafe extern "C" fn ConsumeBatch(
         };
         let client = registry::get::<Client>(cons)?;
         let outcome = client.consumer()?.consume_batch(max, wait, &mut columns)?;
+        if outcome == Batch::Rebalance {
+            return Err(rebalance_waiting());
+        }
         let set_capacity = |p: *mut u32, v: usize| super::set_optional(p, v as u32);
         if let Batch::TooSmall(needed) = outcome {
             return Err(too_small(&needed, |n| {
@@ -321,7 +326,9 @@ pub unsafe extern "C" fn ConsumeBatch(
 /// `*tstype` (0 none, 1 create time, 2 log-append time) and the headers as
 /// in `ConsumeBatch` (`*nheaders` of them). Statuses: 0; 1 no message;
 /// `KAFKA_ERR_TOO_SMALL` with the capacities needed set (the message is
-/// kept for the next call); a Kafka error or event with its text.
+/// kept for the next call); `KAFKA_CONSUME_REBALANCE` (3) with
+/// `application.rebalance`, as `Consume`; a Kafka error or event with its
+/// text.
 #[no_mangle]
 pub unsafe extern "C" fn ConsumeWith(
     cons: *mut c_void,
@@ -388,6 +395,7 @@ pub unsafe extern "C" fn ConsumeWith(
                 }))
             }
             Batch::Messages(0) => return Err(Error::new(KAFKA_CONSUME_NO_MESSAGE, "no msg")),
+            Batch::Rebalance => return Err(rebalance_waiting()),
             Batch::Messages(_) => {}
         }
         *topic_len = write_names(&columns.topic_names, topic, *topic_len as usize)? as u32;

@@ -8,7 +8,7 @@ use libc::{c_char, c_int, c_void};
 use super::{guard, output_bytes, required, set_optional, ErrorText};
 use crate::client::Client;
 use crate::consumer::{Buffers, Consumed, COMMITTED_TIMEOUT};
-use crate::error::{Error, KAFKA_CONSUME_BUFFER_TOO_SMALL, KAFKA_CONSUME_NO_MESSAGE};
+use crate::error::{rebalance_waiting, Error, KAFKA_CONSUME_BUFFER_TOO_SMALL, KAFKA_CONSUME_NO_MESSAGE};
 use crate::partition_list::PartitionList;
 use crate::registry;
 
@@ -54,6 +54,8 @@ pub unsafe extern "C" fn SubscribeConsumerTPList(
 /// - 2 (`KAFKA_CONSUME_BUFFER_TOO_SMALL`): a buffer is too small; the three
 ///   lengths are set to the sizes needed and the message is kept: the next
 ///   call hands it out, so retry with bigger buffers and nothing is lost.
+/// - 3 (`KAFKA_CONSUME_REBALANCE`): only with `application.rebalance` set
+///   to "true": a rebalance waits for the application (see `Rebalance`).
 /// - other: a Kafka error or event (e.g. -191 partition EOF when
 ///   `enable.partition.eof` is set) with its text in `errtxt`.
 ///
@@ -106,6 +108,7 @@ pub unsafe extern "C" fn Consume(
                 Ok(0)
             }
             Consumed::Nothing => Err(Error::new(KAFKA_CONSUME_NO_MESSAGE, "no msg")),
+            Consumed::Rebalance => Err(rebalance_waiting()),
             Consumed::TooSmall { needed } => {
                 set_lengths(needed);
                 Err(Error::new(

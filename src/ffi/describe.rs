@@ -62,6 +62,7 @@ pub const EXPORTS: &[Export] = &[
     // Consumer control; partition vectors out are Dyalog's CommitReport shape.
     added("Assign", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
     added("Assignment", "P >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),
+    added("Rebalance", "P >I4 >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),
     added("Unsubscribe", "P >0T1 =I4"),
     added("Subscription", "P >0T1 =U4 >I4 >0T1 =I4"),
     added("Seek", "P <0T1 I4 I8 >0T1 =I4"),

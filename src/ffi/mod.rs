@@ -31,6 +31,7 @@ pub mod mock_cluster;
 pub mod mock_faults;
 pub mod partition_list;
 pub mod producer;
+pub mod rebalance;
 pub mod transactions;
 
 /// A caller's error-text buffer: `text` with capacity `*len` on entry; on

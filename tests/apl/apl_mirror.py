@@ -392,6 +392,17 @@ class Kafka:
     def position(self, handle):
         return self._tp_loop("position", handle=handle)
 
+    def rebalance(self, handle):
+        tl, n = self._first("rebalance", r"\(tl n\)←(\d+) ?\(?(\d+)")
+        for _ in range(self._tries("rebalance")):
+            rc, kind, topics, tl, partitions, offsets, errors, n, err, length = self._na("rebalance", handle=handle,
+                                                                                        tl=tl, n=n)
+            if rc != -304:
+                break
+            tl += 1
+        n *= rc == 0
+        return [rc, kind, tp_table(topics, tl, partitions, offsets, errors, n), err[:length]]
+
     def offsets_for_times(self, handle, topics, partitions, times, timeout):
         partitions = ravel(partitions)
         times = reshape(len(partitions), times)
@@ -1018,6 +1029,11 @@ class Consumer(_Client):
         rc, table, err = self.kafka.assignment(self.handle)
         self.LastError = err
         return [rc, table.columns(0, 1)]
+
+    def rebalance(self):
+        rc, kind, table, err = self.kafka.rebalance(self.handle)
+        self.LastError = err
+        return [rc, kind, table.columns(0, 1)]
 
     def unsubscribe(self):
         r = self.kafka.unsubscribe(self.handle)

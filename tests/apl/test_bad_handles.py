@@ -204,9 +204,12 @@ ISSUE8 = {
 #: the exports of issue 9 (batches, headers, timestamps, rich delivery reports)
 ISSUE9 = {"ProduceBatch", "ProduceWith", "ConsumeBatch", "ConsumeWith", "DeliveryReports"}
 
+#: exports of the Python package's needs (issue 11)
+ISSUE11 = {"Rebalance"}
+
 #: functions with an errtxt buffer, which must say what was wrong
 TEXT_FUNCTIONS = {"SetKafkaConf", "SubscribeConsumerTPList", "Produce", "Consume", "SetTopicConf",
-                  "MockCreateTopic"} | ISSUE8 | ISSUE9
+                  "MockCreateTopic"} | ISSUE8 | ISSUE9 | ISSUE11
 
 
 def parameter_names():

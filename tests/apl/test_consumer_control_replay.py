@@ -14,7 +14,8 @@ PATIENCE = 60
 
 @pytest.fixture(scope="module")
 def topics(cluster):
-    plan = {"beginning": 3, "seek": 1, "pause": 2, "time": 1, "subscription": 1, "subscription2": 1, "grow": 1}
+    plan = {"beginning": 3, "seek": 1, "pause": 2, "time": 1, "subscription": 1, "subscription2": 1, "grow": 1,
+            "rebalance": 2}
     names = cluster.new_topics(*plan.values(), prefix="apl-control")
     return dict(zip(plan, names))
 
@@ -200,3 +201,57 @@ def test_buffers_grow_on_too_small(kafka, cluster, topics, monkeypatch):
         rcs = [rc for n, rc in calls if n == name]
         assert rcs[:2] == [-304, 0], f"{name}: {rcs}"
     assert consumer.close() == 0
+
+
+def test_application_rebalance(kafka, cluster, topics):
+    """application.rebalance: consume returns 3 when the group assigns or
+    revokes, rebalance names the partitions, and while a revoke waits the
+    partitions are still assigned, so a commit covers what was consumed:
+    the member that takes over starts right after it."""
+    if cluster.mock:
+        pytest.skip("the mock cluster holds a second member back until its session times out")
+    topic = topics["rebalance"]
+    produce(kafka, cluster, topic, [f"old{i}" for i in range(10)])
+    conf = [("bootstrap.servers", cluster.bootstrap), ("group.id", f"apl-rebalance-{topic}"),
+            ("auto.offset.reset", "earliest"), ("enable.auto.commit", "false"), ("application.rebalance", "true")]
+    both = [(topic, 0), (topic, 1)]
+
+    def until_rebalance(consumer, others=(), patience=PATIENCE):
+        """Consumes until a rebalance waits; returns its kind, partitions and the messages read before it."""
+        read, deadline = [], time.monotonic() + patience
+        while True:
+            assert time.monotonic() < deadline, f"no rebalance: {consumer.LastError!r}"
+            for other in others:
+                if other.consume()[0] == 3:
+                    assert other.rebalance()[0] == 0
+            r = consumer.consume()
+            assert r[0] in (0, 1, 3), r
+            if r[0] == 0:
+                read.append(r[2])
+            if r[0] == 3:
+                rc, kind, table = consumer.rebalance()
+                assert rc == 0
+                return kind, sorted(tuple(row) for row in table), read
+
+    first = Consumer(kafka, conf)
+    assert first.subscribe(topic)[0] == 0
+    assert until_rebalance(first)[:2] == (1, both)
+    assert len(read(first, 10)) == 10
+    second = Consumer(kafka, conf)
+    assert second.subscribe(topic)[0] == 0
+    kind, revoked, late = until_rebalance(first, [second])
+    assert (kind, revoked, late) == (2, both, [])
+    assert sorted(tuple(row) for row in first.assignment()[1]) == both  # still ours while the revoke waits
+    assert first.commit() == 0
+    produce(kafka, cluster, topic, ["new0", "new1"], partition=0)
+    got, deadline = [], time.monotonic() + PATIENCE
+    while len(got) < 2:
+        assert time.monotonic() < deadline, f"read {got}"
+        for consumer in (first, second):
+            r = consumer.consume()
+            if r[0] == 3:
+                assert consumer.rebalance()[0] == 0
+            elif r[0] == 0:
+                got.append(r[2])
+    assert sorted(got) == ["new0", "new1"]  # the old ten were committed before the revoke
+    assert first.close() == 0 and second.close() == 0

@@ -336,6 +336,46 @@ def test_rebalance_callbacks_and_unsubscribe(ck, admin, bootstrap):
     c.close()
 
 
+def test_on_revoke_runs_while_the_partitions_are_still_ours(ck, admin, bootstrap):
+    """on_revoke comes before the partitions go: the assignment still holds
+    them and a commit there covers what was read, so the next owner starts
+    right after it (auto-commit off: only that commit can tell it)."""
+    topic = unique("revoke")
+    create(admin, bootstrap, topic, 2)
+    produce(ck, bootstrap, topic, [dict(value=b"old-%d" % i, partition=i % 2) for i in range(20)])
+    group, seen = unique("g"), {}
+
+    def on_revoke(consumer, partitions):
+        if "revoked" not in seen:
+            seen["assigned"] = sorted((tp.topic, tp.partition) for tp in consumer.assignment())
+            seen["revoked"] = sorted((tp.topic, tp.partition) for tp in partitions)
+            consumer.commit(asynchronous=False)
+
+    first = new_consumer(ck, bootstrap, group, **{"enable.auto.commit": False})
+    first.subscribe([topic], on_revoke=on_revoke)
+    assert len(read(first, 20)) == 20
+    second = new_consumer(ck, bootstrap, group, **{"enable.auto.commit": False})
+    second.subscribe([topic])
+    got = {"first": [], "second": []}
+
+    def poll_both():
+        for who, c in (("first", first), ("second", second)):
+            m = c.poll(0.1)
+            if m is not None and m.error() is None:
+                got[who].append(m.value())
+
+    deadline = time.time() + 60
+    while not (second.assignment() and "revoked" in seen) and time.time() < deadline:
+        poll_both()
+    assert seen["revoked"] == [(topic, 0), (topic, 1)] and seen["assigned"] == seen["revoked"]
+    produce(ck, bootstrap, topic, [dict(value=b"new-%d" % i, partition=i) for i in range(2)])
+    while len(got["first"]) + len(got["second"]) < 2 and time.time() < deadline:
+        poll_both()
+    first.close()
+    second.close()
+    assert sorted(got["first"] + got["second"]) == [b"new-0", b"new-1"]
+
+
 # -- errors
 
 

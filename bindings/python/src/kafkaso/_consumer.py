@@ -64,9 +64,10 @@ class _Batch:
         self.hlens = ffi.new("int32_t[]", hlens)
 
     def fetch(self, h: Any, wait_ms: int, want: int, headers: bool = True) -> int:
-        """Runs ConsumeBatch for up to `want` messages; returns how many,
-        raising KafkaException for an error or event met first. Without
-        headers the library skips parsing them (about half its work)."""
+        """Runs ConsumeBatch for up to `want` messages; returns how many, or
+        -1 when a rebalance waits, raising KafkaException for an error or
+        event met first. Without headers the library skips parsing them
+        (about half its work)."""
         lens = self.lens
         while True:
             lens[0], lens[1], lens[2], lens[3] = self.tcap, self.pcap, self.kcap, self.hcap
@@ -85,6 +86,8 @@ class _Batch:
                                   self.count, text.buf, text.len)
             if rc == 0:
                 return self.count[0]
+            if rc == lib.KAFKA_CONSUME_REBALANCE:
+                return -1
             if rc == lib.KAFKA_ERR_TOO_SMALL:
                 # Not even one message fitted: grow to what it needs and ask again.
                 if lens[0] > self.tcap:
@@ -211,6 +214,9 @@ class Consumer(Client):
         self._we_store = self._group and not self._app_stores
         if self._we_store:
             call(lib.SetKafkaConf, self._h, b"enable.auto.offset.store", b"false")
+        # Rebalances wait for poll(), so that on_revoke runs while the
+        # partitions are still this consumer's (a commit there covers them).
+        call(lib.SetKafkaConf, self._h, b"application.rebalance", b"true")
         if "fetch.queue.backoff.ms" not in self._conf:
             # librdkafka 2.12's default (1000 ms) stalls this consumer for 100 ms
             # and more at a time once its queue has filled; confluent-kafka's
@@ -281,16 +287,14 @@ class Consumer(Client):
             n = self._batch.fetch(self._h, wait_ms, want)
         except KafkaException as e:
             self._buf, self._pos, self._marked, self._distinct = rest, 0, 0, -1
-            if self._subscribed:
-                self._rebalanced()
             return Message(error=e.args[0])
-        new, distinct = self._batch.messages(n) if n else ([], 0)
+        new, distinct = self._batch.messages(n) if n > 0 else ([], 0)
         if rest:
             new, distinct = rest + new, -1
         self._buf, self._distinct = new, distinct
         self._pos = self._marked = 0
-        if self._subscribed:
-            self._rebalanced()
+        if n < 0:
+            self._rebalance()
         return None
 
     def _stale(self) -> bool:
@@ -303,24 +307,26 @@ class Consumer(Client):
         rebalance is served now, not once the buffer is empty."""
         return self._refill(0, max(1, _PREFETCH - (len(self._buf) - self._pos)), keep=True)
 
-    def _rebalanced(self) -> None:
-        """Compares the assignment with the last seen: messages of partitions
-        taken away are dropped (their next owner reads them), and
-        on_revoke/on_assign are told, after the fact."""
-        now = {(tp.topic, tp.partition) for tp in self._assignment_list()}
-        if now == self._assigned:
-            return
-        gone, new = self._assigned - now, now - self._assigned
-        self._assigned = now
-        if gone:
-            self._buf = [m for m in self._buf if _TP(m) not in gone]
-            self._distinct = -1
-            for tp in gone:
-                self._held.pop(tp, None)
-            if self._on_revoke:
-                self._on_revoke(self, [TopicPartition(t, p) for t, p in sorted(gone)])
-        if new and self._on_assign:
-            self._on_assign(self, [TopicPartition(t, p) for t, p in sorted(new)])
+    def _rebalance(self) -> None:
+        """Serves the rebalance the library holds for us, before it goes on
+        (at the next ConsumeBatch): partitions going have what was handed
+        out stored and what was fetched dropped (their next owner reads it)
+        before on_revoke (on_lost) runs; partitions coming are announced to
+        on_assign before any of their messages."""
+        kind = ffi.new("int32_t *")
+        partitions = output_vectors(lib.Rebalance, self._h, kind)
+        tps = {(tp.topic, tp.partition) for tp in partitions}
+        if kind[0] == lib.KAFKA_REBALANCE_ASSIGN:
+            self._assigned |= tps
+            if self._on_assign:
+                self._on_assign(self, partitions)
+        elif kind[0] in (lib.KAFKA_REBALANCE_REVOKE, lib.KAFKA_REBALANCE_LOST):
+            self._drop(lambda tp: tp in tps)
+            self._assigned -= tps
+            lost = kind[0] == lib.KAFKA_REBALANCE_LOST and self._on_lost
+            callback = self._on_lost if lost else self._on_revoke
+            if callback:
+                callback(self, partitions)
 
     # -- consuming
 
@@ -418,6 +424,9 @@ class Consumer(Client):
             left = SLICE_MS if deadline is None else max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000)))
             self._called = _now()
             n = batch.fetch(h, left, num_messages, headers) if self._active else 0
+            if n < 0:
+                self._rebalance()
+                n = 0
             if not self._active:
                 time.sleep(left / 1000)
             if n or (deadline is not None and time.monotonic() >= deadline):
@@ -442,8 +451,6 @@ class Consumer(Client):
             for i, partition, offset in last_offsets(n, _addr(batch.topicidx), _addr(batch.partitions),
                                                      _addr(batch.offsets)):
                 self._pending[(names[i], partition)] = offset
-        if self._subscribed:
-            self._rebalanced()
         return cols
 
     def _columns_of(self, messages: List[Message]) -> Columns:
@@ -478,9 +485,10 @@ class Consumer(Client):
 
     def subscribe(self, topics: List[str], on_assign: Optional[RebalanceCallback] = None,
                   on_revoke: Optional[RebalanceCallback] = None, on_lost: Optional[RebalanceCallback] = None) -> None:
-        """Joins the group for `topics`. on_assign and on_revoke are called
-        from poll/consume with (consumer, partitions) once the assignment
-        has changed (after the fact: the library rebalances by itself)."""
+        """Joins the group for `topics`. on_assign(consumer, partitions) is
+        called from poll/consume before the first message of new partitions,
+        on_revoke before partitions go (a commit there still covers them),
+        on_lost (else on_revoke) when they were lost already."""
         h = self._handle()
         lst = ffi.new("void **")
         raise_for(lib.NewTopicPartitionList(lst))
