@@ -13,6 +13,8 @@
 #                 docs under PREFIX (/usr/local); DESTDIR for packagers
 #   make uninstall
 #   make dist     kafka-VERSION-linux-x86_64.tar.gz in build/
+#   make python-wheel  the Python package (bindings/python) as a wheel in
+#                 build/python; make python-site installs it in build/python/site
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -37,7 +39,7 @@ JSON_PROGRAMS := $(BUILD)/topics $(BUILD)/metadata $(BUILD)/group_lag
 C_PROGRAMS := $(BUILD)/demo $(BUILD)/mock_broker $(BUILD)/batch_produce $(BUILD)/batch_consume $(BUILD)/transform \
   $(JSON_PROGRAMS)
 
-.PHONY: all lib demo test header check-header bench clean programs install uninstall dist
+.PHONY: all lib demo test header check-header bench clean programs install uninstall dist python-wheel python-site
 
 all: lib programs
 
@@ -99,6 +101,16 @@ python-wheel: $(PYTHON_WHEEL_STAMP)
 $(PYTHON_WHEEL_STAMP): $(LIB) include/kafka.h $(shell find bindings/python/src bindings/python/*.py bindings/python/*.toml -type f)
 	rm -rf $(BUILD)/python && mkdir -p $(BUILD)/python
 	python3 -m pip wheel -q --no-deps --no-build-isolation --disable-pip-version-check -w $(BUILD)/python bindings/python
+	touch $@
+
+# The wheel installed into build/python/site, where the tests and the
+# benchmarks import it from (as a user gets it, without touching the system).
+PYTHON_SITE_STAMP := $(BUILD)/python/site/.installed
+python-site: $(PYTHON_SITE_STAMP)
+
+$(PYTHON_SITE_STAMP): $(PYTHON_WHEEL_STAMP)
+	python3 -m pip install -q --no-deps --upgrade --disable-pip-version-check --target $(BUILD)/python/site \
+	  $(BUILD)/python/kafkaso-*.whl 2>&1 | { grep -v "Running pip as the 'root' user" || true; }
 	touch $@
 
 clean:

@@ -1,38 +1,42 @@
-"""kafkaso against confluent-kafka, side by side on one broker, 100-byte
-messages: produce()+poll(0), poll(), consume(1000), and kafkaso's
-consume_columns(1000) with and without headers. Each package runs with
-its defaults (kafkaso's consumer sets fetch.queue.backoff.ms to 10 ms). Prints messages per second and the ratios.
+#!/usr/bin/env python3
+"""kafkaso against confluent-kafka-python: one measurement per run, as the C
+drivers do (`make bench` interleaves the runs and reports medians).
 
-    python3 bench/python_bench.py [BOOTSTRAP] [--messages N] [--rounds R]
+  python_bench.py IMPL PATH -b BOOTSTRAP -t TOPIC [-n N] [-W SECONDS]
+                  [-g GROUP] [-C k=v ...]
 
-BOOTSTRAP defaults to $KAFKA_BOOTSTRAP. Each figure is the best of R rounds
-(the machine is shared), each round on a fresh topic and group."""
+IMPL: confluent_kafka or kafkaso (the package make python-wheel builds).
+PATH, with 100-byte messages:
+  produce          N x produce(topic, value) + poll(0), BufferError met
+                   with poll(0.01); timed until flush() returns.
+  poll             a fresh group reads N messages with poll().
+  consume          the same with consume(1000).
+  columns          kafkaso's consume_columns(1000) (Columns, so that
+                   pyarrow's conversion is not what is timed).
+  columns-bare     the same with headers=False.
+Consumers assign every partition of TOPIC from the beginning; they are timed
+from the first message to the N-th. -W: sleep that long after the first
+message (with the -C settings that let librdkafka prefetch everything), so
+that the calls alone are timed. -C settings go to consumers of both
+packages alike. Prints one RESULT line (side=py-IMPL).
+"""
 import argparse
-import os
 import sys
 import time
 import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "build" / "python" / "site"))  # make python-wheel + tests/python/conftest.py install it
-import confluent_kafka  # noqa: E402
-import confluent_kafka.admin  # noqa: E402
-import kafkaso  # noqa: E402
-import kafkaso.admin  # noqa: E402
+sys.path.insert(0, str(REPO / "build" / "python" / "site"))  # tests/python/conftest.py installs the wheel there
 
 VALUE = b"x" * 100
 
 
-def topic_with_one_partition(admin_mod, bootstrap):
-    name = f"pybench-{uuid.uuid4().hex[:10]}"
-    admin = admin_mod.AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([admin_mod.NewTopic(name, num_partitions=1, replication_factor=1)])[name].result()
-    return name
-
-
-def produce(mod, bootstrap, topic, n):
-    p = mod.Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+def produce(mod, args):
+    p = mod.Producer({"bootstrap.servers": args.bootstrap, "acks": "all"})
+    p.produce(args.topic, VALUE)  # connects, as the C drivers' warm-up message
+    p.flush(30)
+    topic, n = args.topic, args.n
     start = time.perf_counter()
     for _ in range(n):
         while True:
@@ -42,92 +46,67 @@ def produce(mod, bootstrap, topic, n):
             except BufferError:
                 p.poll(0.01)
         p.poll(0)
-    p.flush(60)
-    return n / (time.perf_counter() - start)
+    left = p.flush(120)
+    secs = time.perf_counter() - start
+    if left:
+        sys.exit(f"python_bench: {left} messages not delivered")
+    return n, secs
 
 
-SAME_BACKOFF = {}
+def consume(mod, args):
+    conf = {"bootstrap.servers": args.bootstrap, "group.id": args.group or uuid.uuid4().hex,
+            "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+    conf.update(kv.split("=", 1) for kv in args.conf)
+    c = mod.Consumer(conf)
+    parts = c.list_topics(args.topic, timeout=10).topics[args.topic].partitions
+    c.assign([mod.TopicPartition(args.topic, p, mod.OFFSET_BEGINNING) for p in parts])
+    if args.path == "poll":
+        def read(timeout):
+            m = c.poll(timeout)
+            return 1 if m is not None and m.error() is None else 0
+    elif args.path == "consume":
+        def read(timeout):
+            return sum(1 for m in c.consume(1000, timeout) if m.error() is None)
+    else:
+        headers = args.path == "columns"
 
-
-def consumer(mod, bootstrap, topic):
-    c = mod.Consumer({"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex, "enable.auto.commit": False,
-                      "auto.offset.reset": "earliest", **SAME_BACKOFF})
-    c.assign([mod.TopicPartition(topic, 0, mod.OFFSET_BEGINNING)])
-    return c
-
-
-def timed(read, n):
-    """Messages per second from the first message to the n-th."""
-    got = read(10.0)
-    start = time.perf_counter()
-    while got < n:
+        def read(timeout):
+            return len(c.consume_columns_raw(1000, timeout, headers))
+    first, deadline = 0, time.monotonic() + 30
+    while first == 0 and time.monotonic() < deadline:
+        first = read(1.0)
+    if first == 0:
+        sys.exit("python_bench: no message within 30 s")
+    if args.prefetch:
+        time.sleep(args.prefetch)
+    got, start = 0, time.perf_counter()
+    while got < args.n - first:
         got += read(1.0)
-    return (n - 1) / (time.perf_counter() - start)
-
-
-def by_poll(mod, bootstrap, topic, n):
-    c = consumer(mod, bootstrap, topic)
-
-    def read(timeout):
-        m = c.poll(timeout)
-        return 1 if m is not None and m.error() is None else 0
-    rate = timed(read, n)
+    secs = time.perf_counter() - start
     c.close()
-    return rate
-
-
-def by_consume(mod, bootstrap, topic, n):
-    c = consumer(mod, bootstrap, topic)
-    rate = timed(lambda timeout: sum(1 for m in c.consume(1000, timeout) if m.error() is None), n)
-    c.close()
-    return rate
-
-
-def by_columns(mod, bootstrap, topic, n, headers=True):
-    c = consumer(mod, bootstrap, topic)
-    rate = timed(lambda timeout: len(c.consume_columns_raw(1000, timeout, headers)), n)
-    c.close()
-    return rate
+    return got, secs
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("bootstrap", nargs="?", default=os.environ.get("KAFKA_BOOTSTRAP"))
-    ap.add_argument("--messages", type=int, default=200_000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--same-backoff", action="store_true",
-                    help="give both consumers kafkaso's fetch.queue.backoff.ms (10 ms)")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("impl", choices=["confluent_kafka", "kafkaso"])
+    ap.add_argument("path", choices=["produce", "poll", "consume", "columns", "columns-bare"])
+    ap.add_argument("-b", dest="bootstrap", required=True)
+    ap.add_argument("-t", dest="topic", required=True)
+    ap.add_argument("-n", type=int, default=200_000)
+    ap.add_argument("-g", dest="group")
+    ap.add_argument("-W", dest="prefetch", type=float, default=0)
+    ap.add_argument("-C", dest="conf", action="append", default=[])
     args = ap.parse_args()
-    if args.same_backoff:
-        SAME_BACKOFF["fetch.queue.backoff.ms"] = 10
-    if not args.bootstrap:
-        sys.exit("give a bootstrap address or set KAFKA_BOOTSTRAP")
-    n = args.messages
-    best = {}
-    for _ in range(args.rounds):
-        topics = {}
-        for name, mod, admin in (("confluent-kafka", confluent_kafka, confluent_kafka.admin),
-                                 ("kafkaso", kafkaso, kafkaso.admin)):
-            topics[name] = topic = topic_with_one_partition(admin, args.bootstrap)
-            rates = {"produce()+poll(0)": produce(mod, args.bootstrap, topic, n),
-                     "poll()": by_poll(mod, args.bootstrap, topic, n),
-                     "consume(1000)": by_consume(mod, args.bootstrap, topic, n)}
-            if mod is kafkaso:
-                rates["consume_columns(1000)"] = by_columns(mod, args.bootstrap, topic, n)
-                rates["consume_columns(1000, headers=False)"] = by_columns(mod, args.bootstrap, topic, n, False)
-            for what, rate in rates.items():
-                best[(name, what)] = max(best.get((name, what), 0), rate)
-        admin = kafkaso.admin.AdminClient({"bootstrap.servers": args.bootstrap})
-        admin.delete_topics(list(topics.values()))
-    same = ", both with fetch.queue.backoff.ms=10" if args.same_backoff else ""
-    print(f"{n} messages of {len(VALUE)} B, best of {args.rounds} rounds{same}, messages/s:")
-    print(f"{'':38}{'confluent-kafka':>16}{'kafkaso':>12}{'ratio':>8}")
-    for what in ("produce()+poll(0)", "poll()", "consume(1000)"):
-        ck, ks = best[("confluent-kafka", what)], best[("kafkaso", what)]
-        print(f"{what:38}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}")
-    for what in ("consume_columns(1000)", "consume_columns(1000, headers=False)"):
-        ck, ks = best[("confluent-kafka", "consume(1000)")], best[("kafkaso", what)]
-        print(f"{what:38}{ck:16,.0f}{ks:12,.0f}{ks / ck:8.2f}  (vs its consume(1000))")
+    if args.impl == "confluent_kafka" and args.path.startswith("columns"):
+        ap.error("consume_columns is kafkaso's")
+    mod = __import__(args.impl)
+    n, secs = (produce if args.path == "produce" else consume)(mod, args)
+    mode = args.path + ("-prefetched" if args.prefetch else "")
+    version = mod.version()  # confluent-kafka 2.16 gives the string alone
+    version = version[0] if isinstance(version, tuple) else version
+    print(f"RESULT side=py-{args.impl} mode={mode} n={n} size=100 secs={secs:.6f} msgs_s={n / secs:.1f} "
+          f"version={version}")
 
 
 if __name__ == "__main__":

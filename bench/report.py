@@ -312,6 +312,43 @@ def main(data):
                       f"{fmt_ratio(v, med(craw, 'msgs_s'))} |")
         w("")
 
+    # ------------------------------------------------ kafkaso vs confluent --
+    pyck = [
+        ("`produce()` + `poll(0)`", "ck-produce", "ks-produce", 1.0),
+        ("`poll()`", "ck-poll", "ks-poll", 1.0),
+        ("`consume(1000)`", "ck-consume", "ks-consume", 1.0),
+        ("`consume_columns(1000)` against confluent-kafka's `consume(1000)`", "ck-consume", "ks-columns", 3.0),
+        ("`consume_columns(1000, headers=False)` against `consume(1000)`", "ck-consume", "ks-columns-bare", None),
+        ("prefetched: `consume(1000)`", "ck-consume-pf", "ks-consume-pf", None),
+        ("prefetched: `consume_columns(1000)` against `consume(1000)`", "ck-consume-pf", "ks-columns-pf", None),
+    ]
+    for t in targets:
+        if not get(t, "pyck-ks-produce"):
+            continue
+        ck_version = next((r.get("version") for r in get(t, "pyck-ck-produce")), "?")
+        w(f"## The Python package: kafkaso against confluent-kafka-python ({TARGET_NAMES[t]})")
+        w("")
+        w(f"`bench/python_bench.py`, one measurement per run, the packages' runs interleaved: confluent-kafka "
+          f"{ck_version} (its own librdkafka build) and kafkaso (this library, installed from its wheel). "
+          "100-byte messages. *produce*: `produce(topic, value)` + `poll(0)` per message into `bench-p` "
+          "(`acks=all`), timed until `flush()` returns 0. Consumers read `bench-c-100` (3 partitions, as the C "
+          "rows) from the beginning with the same settings for both packages (`fetch.queue.backoff.ms=10`), "
+          "timed from the first message; *prefetched* rows first let librdkafka fetch everything (as the C "
+          "prefetched rows), so that they time the calls alone. `consume_columns` returns `Columns` here "
+          "(`consume_columns_raw`), so pyarrow's conversion is not what is timed. Targets from issue 11.")
+        w("")
+        w("| path | N | confluent-kafka msg/s | kafkaso msg/s | **kafkaso / confluent-kafka** | target |")
+        w("|---|---|---|---|---|---|")
+        for label, ck_row, ks_row, goal in pyck:
+            ck_r, ks_r = get(t, "pyck-" + ck_row), get(t, "pyck-" + ks_row)
+            if not ck_r or not ks_r:
+                continue
+            w(f"| {label} | {ks_r[0].get('n')} | {fmt_rate(med(ck_r, 'msgs_s'))} {spread(ck_r, 'msgs_s')} | "
+              f"{fmt_rate(med(ks_r, 'msgs_s'))} {spread(ks_r, 'msgs_s')} | "
+              f"**{fmt_ratio(med(ks_r, 'msgs_s'), med(ck_r, 'msgs_s'), goal)}** | "
+              f"{'≥ %.1f×' % goal if goal else '—'} |")
+        w("")
+
     # -------------------------------------------------------- rss trace --
     trace_rows = [("ProduceBatch", "rsstrace-produce-ours-batch"), ("raw producev + poll", "rsstrace-produce-raw"),
                   ("ConsumeBatch", "rsstrace-consume-ours-batch"), ("raw consumer_poll", "rsstrace-consume-raw")]

@@ -17,7 +17,8 @@
 #   BENCH_RSS_N="200000 1000000"      message counts of the memory rows
 #   BENCH_RSS_LONG_N=10000000         messages of the long RSS-trace rows
 #                        (batch paths and raw, real broker only)
-#   BENCH_PY_N=200000    messages per run of the Python ctypes rows
+#   BENCH_PY_N=200000    messages per run of the Python rows (ctypes, and
+#                        kafkaso against confluent-kafka)
 #   BENCH_PER_CALL=1000  messages per ProduceBatch / ConsumeBatch call
 #   BENCH_CALLGRIND_N=20000           messages per callgrind run (mock)
 #   BENCH_PREFETCH_WAIT=3             seconds of prefetch (consume-prefetched)
@@ -291,6 +292,30 @@ py_rows() {
   done
 }
 
+# The Python package against confluent-kafka-python (bench/python_bench.py),
+# on the real broker, same topics and consumer settings for both packages.
+pyck_rows() {
+  local runs=$((RUNS < 5 ? RUNS : 5)) n=$PY_N
+  local cn; cn=$(consume_n 100); [ "$n" -gt "$cn" ] && n=$cn
+  log "$TARGET: kafkaso vs confluent-kafka, $n x 100 B, $runs runs"
+  make -s python-site
+  local pb=(python3 bench/python_bench.py)
+  for ((r = 0; r <= runs; r++)); do
+    for row in $(rotate "$r" ck-produce ks-produce ck-poll ks-poll ck-consume ks-consume ks-columns ks-columns-bare \
+                 ck-consume-pf ks-consume-pf ks-columns-pf); do
+      local impl=kafkaso path=${row#*-} conf=("${CONSUME_CONF[@]}")
+      [ "${row%%-*}" = ck ] && impl=confluent_kafka
+      case $path in *-pf) path=${path%-pf}; conf+=("${PREFETCH_CONF[@]}") ;; esac
+      if [ "$path" = produce ]; then
+        record "pyck-$row" "$r" "${pb[@]}" "$impl" produce -b "$BOOT" -t bench-p -n "$n"
+      else
+        record "pyck-$row" "$r" "${pb[@]}" "$impl" "$path" -b "$BOOT" -t bench-c-100 -n "$n" \
+          -g "bench-$$-$TARGET-$row-$r" "${conf[@]}"
+      fi
+    done
+  done
+}
+
 # RSS over a long run through the batch paths (and raw's loops, for
 # reference), sampled 20 times: each produce run fills a topic of its own
 # that the consume run then reads.
@@ -385,6 +410,7 @@ for TARGET in $TARGETS; do
   consume_rows
   latency_rows
   py_rows
+  [ "$TARGET" = broker ] && pyck_rows
   [ "$TARGET" = broker ] && rss_rows
   [ "$TARGET" = broker ] && rss_trace_rows
   [ "$TARGET" = mock ] && callgrind_rows

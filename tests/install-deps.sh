@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, skipping
 # whatever is already there: kcat, valgrind, cJSON, perl, pkg-config, venv
-# and openssl (apt), cbindgen (cargo), pytest, confluent-kafka and kafka-python
-# (pip), and the Kafka broker jars (Maven Central, cached under
+# and openssl (apt), cbindgen (cargo), pytest, confluent-kafka, kafka-python
+# and pyarrow (pip), and the Kafka broker jars (Maven Central, cached under
 # tests/broker/.cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,10 +38,11 @@ if ! cbindgen --version 2>/dev/null | grep -q "$CBINDGEN_VERSION"; then
   cargo install -q cbindgen --version "$CBINDGEN_VERSION" --locked
 fi
 
-# cffi, setuptools and wheel build the Python package (make python-wheel).
-if ! python3 -c 'import pytest, confluent_kafka, kafka, cffi, setuptools, wheel' 2>/dev/null; then
-  say "pip install pytest confluent-kafka kafka-python cffi setuptools wheel"
-  packages=(pytest confluent-kafka kafka-python cffi setuptools wheel)
+# cffi, setuptools and wheel build the Python package (make python-wheel);
+# pyarrow is what its consume_columns returns when installed.
+if ! python3 -c 'import pytest, confluent_kafka, kafka, cffi, setuptools, wheel, pyarrow' 2>/dev/null; then
+  say "pip install pytest confluent-kafka kafka-python cffi setuptools wheel pyarrow"
+  packages=(pytest confluent-kafka kafka-python cffi setuptools wheel pyarrow)
   python3 -m pip install -q --disable-pip-version-check "${packages[@]}" 2>/dev/null ||
     python3 -m pip install -q --disable-pip-version-check --break-system-packages "${packages[@]}"
 fi
