@@ -213,7 +213,9 @@ int ProduceWith(void *prod, const char *topic, const char *payload, int32_t payl
 // reordered). `KAFKA_ERR_TOO_SMALL` when not even the first fits: the
 // capacities are set to what it needs, and it is kept. A Kafka error or
 // event (e.g. -191 partition EOF) is returned with its text when met
-// first, else kept for the next call. A message counts as consumed (its
+// first, else kept for the next call; when it is a partition's, the first
+// entry of `topics`, `topicidx`, `partitions` and `offsets` says which
+// (`*topicslen` 0 when not, `*count` 0). A message counts as consumed (its
 // offset stored for commit) only once written here. With
 // `application.rebalance`: `KAFKA_CONSUME_REBALANCE` (3) when a rebalance
 // waits (see `Rebalance`); the messages before it come first, with 0.
@@ -256,10 +258,15 @@ int CommitAsync(void *cons, const char *topics, const int32_t *partitions, const
 // when librdkafka names none). Writes up to `*count` entries (its capacity
 // on entry) and sets `*count` and `*topicslen` to what was written; the
 // rest stay for the next call. Returns at once when outcomes are ready or
-// no commit is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL`
+// no commit is in flight, else waits at most 500 ms (`CommitReportWait`
+// takes the wait as an argument). `KAFKA_ERR_TOO_SMALL`
 // when not even the first entry fits (`*topicslen` set to what it needs).
 // The shape is that of Dyalog's unfinished `CommitReport`.
 int CommitReport(void *cons, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count);
+
+// `CommitReport` waiting at most `timeout_ms` (0: not at all) for the
+// first outcome when commits are in flight, with an error text.
+int CommitReportWait(void *cons, int32_t timeout_ms, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count, char *errtxt, int *plen);
 
 // Commits the offsets given as partition vectors (each the next offset to
 // read) and waits for the outcome; with count 0, the offsets stored for
@@ -277,7 +284,8 @@ int StoreOffsets(void *cons, const char *topics, const int32_t *partitions, cons
 // The group's committed offsets (the next offset it will read; -1001
 // where it has none) of the partitions given, or of the assignment when
 // count is 0, as output partition vectors, waiting up to `timeout_ms` for
-// the coordinator.
+// the coordinator. A handle still being configured becomes a consumer (as
+// with `Assign`), so a group's offsets can be asked before subscribing.
 int CommittedOffsets(void *cons, const char *topics, const int32_t *partitions, int32_t count, int32_t timeout_ms, char *otopics, uint32_t *otopicslen, int32_t *opartitions, int64_t *ooffsets, int32_t *oerrors, int32_t *ocount, char *errtxt, int *plen);
 
 // Creates a Kafka client handle in `*kafka`. The handle is neither producer

@@ -203,6 +203,15 @@ impl Sink for Columns<'_> {
         !self.header_counts.is_empty() || self.wanted.header_lengths
     }
 
+    fn locate(&mut self, topic: &[u8], partition: i32, offset: i64) {
+        if topic.len() <= self.topics_capacity {
+            self.topic_names = vec![topic.to_vec()];
+            put(self.topic_index, 0, 0);
+            put(self.partitions, 0, partition);
+            put(self.offsets, 0, offset);
+        }
+    }
+
     fn push(&mut self, m: &Incoming<'_>) -> std::result::Result<(), Needed> {
         let known = self.topic_names.iter().position(|t| t == m.topic);
         let topics_len = self.topic_names.iter().map(|t| t.len() + 1).sum::<usize>().saturating_sub(1);

@@ -40,6 +40,13 @@ impl Message {
         bytes(m.key as *const u8, m.key_len)
     }
 
+    /// The partition an error or event belongs to (partition EOF, say):
+    /// topic, partition, offset; `None` for one of the whole client.
+    fn location(&self) -> Option<(&[u8], i32, i64)> {
+        let m = self.get();
+        (!m.rkt.is_null() && m.partition >= 0).then(|| (self.topic(), m.partition, m.offset))
+    }
+
     fn topic(&self) -> &[u8] {
         // SAFETY: rkt is the message's live topic handle.
         unsafe { CStr::from_ptr(rd::rd_kafka_topic_name(self.get().rkt)) }.to_bytes()
@@ -100,6 +107,8 @@ pub trait Sink {
     fn wants_headers(&self) -> bool {
         true
     }
+    /// Where the error the batch stops at belongs, when it is a partition's.
+    fn locate(&mut self, _topic: &[u8], _partition: i32, _offset: i64) {}
 }
 
 /// Capacities that would hold one more message (bytes, or entries).
@@ -354,6 +363,9 @@ impl Consumer {
             };
             if let Err(error) = message.check() {
                 if count == 0 {
+                    if let Some((topic, partition, offset)) = message.location() {
+                        sink.locate(topic, partition, offset);
+                    }
                     break Err(error);
                 }
                 fetched.push_front(message);

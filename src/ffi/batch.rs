@@ -229,7 +229,9 @@ fn write_names(names: &[Vec<u8>], out: *mut c_char, capacity: usize) -> Result<u
 /// reordered). `KAFKA_ERR_TOO_SMALL` when not even the first fits: the
 /// capacities are set to what it needs, and it is kept. A Kafka error or
 /// event (e.g. -191 partition EOF) is returned with its text when met
-/// first, else kept for the next call. A message counts as consumed (its
+/// first, else kept for the next call; when it is a partition's, the first
+/// entry of `topics`, `topicidx`, `partitions` and `offsets` says which
+/// (`*topicslen` 0 when not, `*count` 0). A message counts as consumed (its
 /// offset stored for commit) only once written here. With
 /// `application.rebalance`: `KAFKA_CONSUME_REBALANCE` (3) when a rebalance
 /// waits (see `Rebalance`); the messages before it come first, with 0.
@@ -295,7 +297,14 @@ pub unsafe extern "C" fn ConsumeBatch(
             header_lengths_used: 0,
         };
         let client = registry::get::<Client>(cons)?;
-        let outcome = client.consumer()?.consume_batch(max, wait, &mut columns)?;
+        let outcome = match client.consumer()?.consume_batch(max, wait, &mut columns) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                *count = 0;
+                *topicslen = write_names(&columns.topic_names, topics, topics_capacity)? as u32;
+                return Err(error);
+            }
+        };
         if outcome == Batch::Rebalance {
             return Err(rebalance_waiting());
         }

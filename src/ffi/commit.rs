@@ -1,4 +1,4 @@
-//! Commits: `CommitAsync`, `CommitReport`, `CommitOffsets`, `StoreOffsets`,
+//! Commits: `CommitAsync`, `CommitReport(Wait)`, `CommitOffsets`, `StoreOffsets`,
 //! `CommittedOffsets`. Every offset here is the next one to read: last
 //! consumed (or processed) + 1.
 
@@ -10,7 +10,7 @@ use super::arrays::{input_count, input_offsets, input_partitions, timeout, Parti
 use super::{guard, output_array, output_bytes, required, ErrorText};
 use crate::client::Client;
 use crate::consumer_control::OFFSET_INVALID;
-use crate::error::{Error, KAFKA_ERR_TOO_SMALL};
+use crate::error::{Error, Result, KAFKA_ERR_TOO_SMALL};
 use crate::registry;
 
 /// How long `CommitReport` waits when commits are in flight and none has
@@ -47,7 +47,8 @@ pub unsafe extern "C" fn CommitAsync(
 /// when librdkafka names none). Writes up to `*count` entries (its capacity
 /// on entry) and sets `*count` and `*topicslen` to what was written; the
 /// rest stay for the next call. Returns at once when outcomes are ready or
-/// no commit is in flight, else waits at most 500 ms. `KAFKA_ERR_TOO_SMALL`
+/// no commit is in flight, else waits at most 500 ms (`CommitReportWait`
+/// takes the wait as an argument). `KAFKA_ERR_TOO_SMALL`
 /// when not even the first entry fits (`*topicslen` set to what it needs).
 /// The shape is that of Dyalog's unfinished `CommitReport`.
 #[no_mangle]
@@ -61,51 +62,86 @@ pub unsafe extern "C" fn CommitReport(
     count: *mut i32,
 ) -> c_int {
     guard(ErrorText::none(), |_| {
-        let text_len = required(topicslen, "topicslen")?;
-        let count = required(count, "count")?;
-        let capacity = input_count(*count, "*count")?;
-        let text = output_bytes(topics, *text_len as usize, "topics")?;
-        let partitions = output_array(partitions, capacity, "partitions")?;
-        let offsets = output_array(offsets, capacity, "offsets")?;
-        let errors = output_array(errors, capacity, "errors")?;
-        let client = registry::get::<Client>(cons)?;
-        let Some(consumer) = client.existing_consumer()? else {
-            (*text_len, *count) = (0, 0);
-            return Ok(0);
-        };
-        let (mut used, mut n, mut refused) = (0usize, 0usize, None);
-        let taken = consumer.take_commit_reports(REPORT_WAIT, |e| {
-            let extra = if n == 0 { e.topic.len() } else { e.topic.len() + 1 };
-            if n == capacity || used + extra > text.len() {
-                if n == 0 && capacity > 0 {
-                    refused = Some(e.topic.len());
-                }
-                return false;
-            }
-            used += extra;
-            n += 1;
-            true
-        });
-        let names = taken.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>().join("\n");
-        text[..names.len()].copy_from_slice(names.as_bytes());
-        if let Some(slot) = text.get_mut(names.len()) {
-            *slot = 0;
-        }
-        for (i, e) in taken.iter().enumerate() {
-            partitions[i] = e.partition;
-            offsets[i] = e.offset;
-            errors[i] = e.status;
-        }
-        *text_len = names.len() as u32;
-        *count = taken.len() as i32;
-        match refused {
-            Some(needed) if taken.is_empty() => {
-                *text_len = needed as u32;
-                Err(Error::new(KAFKA_ERR_TOO_SMALL, ""))
-            }
-            _ => Ok(0),
-        }
+        serve_commit_reports(cons, REPORT_WAIT, topics, topicslen, partitions, offsets, errors, count)
     })
+}
+
+/// `CommitReport` waiting at most `timeout_ms` (0: not at all) for the
+/// first outcome when commits are in flight, with an error text.
+#[no_mangle]
+pub unsafe extern "C" fn CommitReportWait(
+    cons: *mut c_void,
+    timeout_ms: i32,
+    topics: *mut c_char,
+    topicslen: *mut u32,
+    partitions: *mut i32,
+    offsets: *mut i64,
+    errors: *mut i32,
+    count: *mut i32,
+    errtxt: *mut c_char,
+    plen: *mut c_int,
+) -> c_int {
+    guard(ErrorText::new(errtxt, plen), |_| {
+        let wait = timeout(timeout_ms)?;
+        serve_commit_reports(cons, wait, topics, topicslen, partitions, offsets, errors, count)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn serve_commit_reports(
+    cons: *mut c_void,
+    wait: Duration,
+    topics: *mut c_char,
+    topicslen: *mut u32,
+    partitions: *mut i32,
+    offsets: *mut i64,
+    errors: *mut i32,
+    count: *mut i32,
+) -> Result<c_int> {
+    let text_len = required(topicslen, "topicslen")?;
+    let count = required(count, "count")?;
+    let capacity = input_count(*count, "*count")?;
+    let text = output_bytes(topics, *text_len as usize, "topics")?;
+    let partitions = output_array(partitions, capacity, "partitions")?;
+    let offsets = output_array(offsets, capacity, "offsets")?;
+    let errors = output_array(errors, capacity, "errors")?;
+    let client = registry::get::<Client>(cons)?;
+    let Some(consumer) = client.existing_consumer()? else {
+        (*text_len, *count) = (0, 0);
+        return Ok(0);
+    };
+    let (mut used, mut n, mut refused) = (0usize, 0usize, None);
+    let taken = consumer.take_commit_reports(wait, |e| {
+        let extra = if n == 0 { e.topic.len() } else { e.topic.len() + 1 };
+        if n == capacity || used + extra > text.len() {
+            if n == 0 && capacity > 0 {
+                refused = Some(e.topic.len());
+            }
+            return false;
+        }
+        used += extra;
+        n += 1;
+        true
+    });
+    let names = taken.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>().join("\n");
+    text[..names.len()].copy_from_slice(names.as_bytes());
+    if let Some(slot) = text.get_mut(names.len()) {
+        *slot = 0;
+    }
+    for (i, e) in taken.iter().enumerate() {
+        partitions[i] = e.partition;
+        offsets[i] = e.offset;
+        errors[i] = e.status;
+    }
+    *text_len = names.len() as u32;
+    *count = taken.len() as i32;
+    match refused {
+        Some(needed) if taken.is_empty() => {
+            *text_len = needed as u32;
+            Err(Error::new(KAFKA_ERR_TOO_SMALL, ""))
+        }
+        _ => Ok(0),
+    }
 }
 
 /// Commits the offsets given as partition vectors (each the next offset to
@@ -154,7 +190,8 @@ pub unsafe extern "C" fn StoreOffsets(
 /// The group's committed offsets (the next offset it will read; -1001
 /// where it has none) of the partitions given, or of the assignment when
 /// count is 0, as output partition vectors, waiting up to `timeout_ms` for
-/// the coordinator.
+/// the coordinator. A handle still being configured becomes a consumer (as
+/// with `Assign`), so a group's offsets can be asked before subscribing.
 #[no_mangle]
 pub unsafe extern "C" fn CommittedOffsets(
     cons: *mut c_void,
@@ -176,7 +213,7 @@ pub unsafe extern "C" fn CommittedOffsets(
         let wait = timeout(timeout_ms)?;
         let out = PartitionsOut::checked(otopics, otopicslen, opartitions, ooffsets, oerrors, ocount)?;
         let client = registry::get::<Client>(cons)?;
-        let found = client.consumer()?.committed_offsets(&entries, wait)?;
+        let found = client.consumer_or_new()?.committed_offsets(&entries, wait)?;
         out.write(&found)
     })
 }

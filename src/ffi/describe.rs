@@ -98,6 +98,7 @@ pub const EXPORTS: &[Export] = &[
     // Commits beyond Dyalog's; CommitReport is the shape of Dyalog's unfinished branch.
     added("CommitAsync", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
     added("CommitReport", "P >0T1 =U4 >I4[] >I8[] >I4[] =I4"),
+    added("CommitReportWait", "P I4 >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),
     added("CommitOffsets", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
     added("StoreOffsets", "P <0T1 <I4[] <I8[] I4 >0T1 =I4"),
     added("CommittedOffsets", "P <0T1 <I4[] I4 I4 >0T1 =U4 >I4[] >I8[] >I4[] =I4 >0T1 =I4"),

@@ -613,6 +613,19 @@ class Kafka:
         names += [""] * (n - len(names))
         return [rc, Table([[names[i], partitions[i], offsets[i], errors[i]] for i in range(n)])]
 
+    def commit_report_wait(self, handle, count, timeout):
+        (tl,) = self._first("commit_report_wait", r"^\s*tl←(\d+)")
+        for _ in range(self._tries("commit_report_wait")):
+            rc, topics, tl, partitions, offsets, errors, n, err, length = self._na(
+                "commit_report_wait", handle=handle, timeout=timeout, tl=tl, count=count)
+            if rc != -304:
+                break
+            tl += 1
+        n *= rc == 0
+        names = [text(name) for name in topics[:tl].split(b"\n")]
+        names += [""] * (n - len(names))
+        return [rc, Table([[names[i], partitions[i], offsets[i], errors[i]] for i in range(n)]), err[:length]]
+
     def committed_offsets(self, handle, topics, partitions, timeout):
         partitions = ravel(partitions)
         return self._tp_loop("committed_offsets", handle=handle, topics=lines(topics), partitions=partitions,

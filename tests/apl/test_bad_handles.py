@@ -205,7 +205,7 @@ ISSUE8 = {
 ISSUE9 = {"ProduceBatch", "ProduceWith", "ConsumeBatch", "ConsumeWith", "DeliveryReports"}
 
 #: exports of the Python package's needs (issue 11)
-ISSUE11 = {"Rebalance"}
+ISSUE11 = {"Rebalance", "CommitReportWait"}
 
 #: functions with an errtxt buffer, which must say what was wrong
 TEXT_FUNCTIONS = {"SetKafkaConf", "SubscribeConsumerTPList", "Produce", "Consume", "SetTopicConf",

@@ -83,6 +83,19 @@ def test_commit_async_reports_one_row_per_partition(kafka, cluster):
         assert committed(consumer, topic, [0, 1, 2]) == [(topic, 0, 1), (topic, 1, 4), (topic, 2, 3)]
         assert consumer.commit_offsets(Table([[topic, 1, 2], [topic, 2, 0]])) == [0, b""]
         assert committed(consumer, Table([[topic, 1], [topic, 2]])) == [(topic, 1, 2), (topic, 2, 0)]
+
+        # commit_report_wait: the wait is the caller's; 0 returns at once.
+        assert consumer.commit_async(topic, [0, 1], [2, 2])[0] == 0
+        rc, first, err = kafka.commit_report_wait(consumer.handle, 100, 0)
+        assert rc == 0 and err == b""
+        rows, deadline = Table(first), time.monotonic() + PATIENCE
+        while len(rows) < 2:
+            assert time.monotonic() < deadline, rows
+            rc, table, err = kafka.commit_report_wait(consumer.handle, 100, 5000)
+            assert rc == 0, err
+            rows += table
+        assert sorted(rows) == [[topic, 0, 2, 0], [topic, 1, 2, 0]]
+        assert kafka.commit_report_wait(consumer.handle, 100, -1)[0] == -301
     finally:
         consumer.close()
 
@@ -257,6 +270,8 @@ def test_bad_handles_through_the_wrappers(kafka):
               kafka.store_offsets(handle, "t", 0, 1), kafka.fatal_error(handle)):
         assert r[0] == -300 and r[1], r
     assert kafka.commit_report(handle, 10) == [-300, Table()]
+    rc, table, err = kafka.commit_report_wait(handle, 10, 0)
+    assert rc == -300 and table == [] and err
     rc, table, err = kafka.committed_offsets(handle, "t", 0, 1000)
     assert rc == -300 and table == [] and err
     for r in (kafka.init_transactions(handle, 1000), kafka.begin_transaction(handle),

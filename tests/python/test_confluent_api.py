@@ -286,6 +286,37 @@ def test_commit_message_offsets_async_and_committed(ck, admin, bootstrap):
     c.close()
 
 
+def test_on_commit_reports_asynchronous_commits(ck, admin, bootstrap):
+    topic = unique("oncommit")
+    create(admin, bootstrap, topic)
+    produce(ck, bootstrap, topic, [dict(value=b"x")] * 3)
+    seen = []
+    c = new_consumer(ck, bootstrap, **{"enable.auto.commit": False, "on_commit": lambda err, partitions: seen.append(
+        (err, [(tp.topic, tp.partition, tp.offset) for tp in partitions]))})
+    c.subscribe([topic])
+    got = read(c, 3)
+    c.commit(message=got[-1], asynchronous=True)
+    deadline = time.time() + 20
+    while not seen and time.time() < deadline:
+        c.poll(0.2)
+    c.close()
+    assert seen[0] == (None, [(topic, 0, 3)])
+
+
+def test_committed_before_subscribing(ck, admin, bootstrap):
+    topic = unique("early")
+    create(admin, bootstrap, topic)
+    produce(ck, bootstrap, topic, [dict(value=b"x")] * 3)
+    group = unique("g")
+    c = new_consumer(ck, bootstrap, group)
+    assert [tp.offset for tp in c.committed([ck.TopicPartition(topic, 0)], timeout=10)] == [ck.OFFSET_INVALID]
+    c.commit(offsets=[ck.TopicPartition(topic, 0, 2)], asynchronous=False)
+    c.close()
+    again = new_consumer(ck, bootstrap, group)
+    assert [tp.offset for tp in again.committed([ck.TopicPartition(topic, 0)], timeout=10)] == [2]
+    again.close()
+
+
 def test_store_offsets_decides_what_is_committed(ck, admin, bootstrap):
     topic = unique("store")
     create(admin, bootstrap, topic)
@@ -448,6 +479,7 @@ def test_partition_eof_is_an_error_message(ck, admin, bootstrap):
             continue
         if m.error() is not None:
             assert m.error().code() == ck.KafkaError._PARTITION_EOF
+            assert (m.topic(), m.partition(), m.offset()) == (topic, 0, 1)  # where the end is
             break
         seen.append(m.value())
     c.close()

@@ -96,7 +96,10 @@ class _Batch:
                 self._size(max(self.pcap, 2 * lens[1]), max(self.kcap, 2 * lens[2]), max(self.hcap, 2 * lens[3]),
                            max(self.hlcap, 2 * self.nhlens[0]))
                 continue
-            raise KafkaException(KafkaError(rc, text.text()))
+            error = KafkaException(KafkaError(rc, text.text()))
+            # A partition's error or event (partition EOF) says which.
+            error.where = (self.names()[0], self.partitions[0], self.offsets[0]) if lens[0] else None
+            raise error
 
     def names(self) -> List[str]:
         return ffi.unpack(self.topics, self.lens[0]).decode().split("\n")
@@ -236,6 +239,7 @@ class Consumer(Client):
         self._on_assign: Optional[RebalanceCallback] = None
         self._on_revoke: Optional[RebalanceCallback] = None
         self._on_lost: Optional[RebalanceCallback] = None
+        self._async_commits = False  # outcomes of commit(asynchronous=True) may wait in the library
 
     # -- what counts as consumed
 
@@ -283,11 +287,14 @@ class Consumer(Client):
         self._store()
         rest = self._buf[self._pos:] if keep else []
         self._called = _now()
+        if self._async_commits:
+            self._serve_commits(0)
         try:
             n = self._batch.fetch(self._h, wait_ms, want)
         except KafkaException as e:
             self._buf, self._pos, self._marked, self._distinct = rest, 0, 0, -1
-            return Message(error=e.args[0])
+            topic, partition, offset = getattr(e, "where", None) or (None, None, None)
+            return Message(topic, partition, offset, error=e.args[0])
         new, distinct = self._batch.messages(n) if n > 0 else ([], 0)
         if rest:
             new, distinct = rest + new, -1
@@ -296,6 +303,17 @@ class Consumer(Client):
         if n < 0:
             self._rebalance()
         return None
+
+    def _serve_commits(self, wait_ms: int) -> None:
+        """Takes the outcomes of asynchronous commits from the library (which
+        keeps them until asked) and hands them to on_commit(err, partitions),
+        one call for what came together."""
+        outcomes = output_vectors(lib.CommitReportWait, self._h, wait_ms)
+        on_commit = self._callbacks.get("on_commit")
+        if not outcomes or on_commit is None:
+            return
+        errors = [tp.error for tp in outcomes if tp.error is not None]
+        on_commit(errors[0] if errors else None, [tp for tp in outcomes if tp.topic])
 
     def _stale(self) -> bool:
         """Whether the library has not been called for long enough that a
@@ -550,6 +568,7 @@ class Consumer(Client):
             names, parts, offs, n = vectors(offsets)
         if asynchronous:
             call(lib.CommitAsync, h, names, parts, offs, n)
+            self._async_commits = True
             return None
         call(lib.CommitOffsets, h, names, parts, offs, n)
         if offsets is not None:
@@ -662,6 +681,8 @@ class Consumer(Client):
         self._drop()
         if self._subscribed and self._assigned and self._on_revoke:
             self._on_revoke(self, [TopicPartition(t, p) for t, p in sorted(self._assigned)])
+        if self._async_commits:
+            self._serve_commits(1000)  # what is still in flight, briefly
         self._release()
 
     def __enter__(self) -> "Consumer":
