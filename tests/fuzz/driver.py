@@ -95,6 +95,7 @@ CONF = {
     b"debug": [b"broker", b"protocol", b""],
     b"compression.type": [b"none", b"gzip", b"zstd", b"lz4", b"snappy", b"brotli"],
     b"events.stderr": [b"false"],
+    b"application.rebalance": [b"true", b"false", b"yes"],
     b"security.protocol": [b"plaintext", b"ssl", b"sasl_plaintext", b"carrier-pigeon"],
     b"sasl.mechanisms": [b"PLAIN", b"GSSAPI"],
     b"isolation.level": [b"read_committed", b"read_uncommitted"],
