@@ -8,6 +8,7 @@
 #   make reliability  fault, secured-cluster and randomised-call tests, then
 #                 docs/reliability.md from their figures
 #   make fuzz     the randomised driver for FUZZ_SECONDS (default 1800)
+#   make tsan     the C tests under ThreadSanitizer (needs nightly Rust)
 #   make install  the library (with its soname links and Dyalog's kafka.so
 #                 name), header, pkg-config file, APL package, C examples and
 #                 docs under PREFIX (/usr/local); DESTDIR for packagers
@@ -76,7 +77,7 @@ bench: all
 	bench/run.sh
 
 FUZZ_SECONDS ?= 1800
-.PHONY: reliability fuzz
+.PHONY: reliability fuzz tsan
 
 reliability: lib
 	cargo test --release --test faults_mock
@@ -84,10 +85,16 @@ reliability: lib
 	python3 tests/fuzz/driver.py --seconds 60 --seed 12
 	$(CC) $(WARN) -O1 -g -pthread -Iinclude -o $(BUILD)/concurrency_test tests/c/concurrency_test.c $(LDLIB)
 	$(BUILD)/concurrency_test 2000
+	$(CC) $(WARN) -O1 -g -Iinclude -o $(BUILD)/cycles_test tests/c/cycles_test.c $(LDLIB)
+	$(BUILD)/cycles_test 10000
 	KAFKA_BROKER_KILLABLE=1 tests/broker/broker.sh run -- python3 -m pytest -q tests/python/test_broker_kill.py
 	tests/broker/broker.sh run3 -- python3 -m pytest -q tests/python/test_leader_kill.py
 	tests/broker/broker.sh run -- python3 -m pytest -q tests/python/test_txn_kill.py
 	python3 tests/reliability.py
+
+# The C tests under ThreadSanitizer (nightly Rust; builds target/tsan).
+tsan:
+	tests/c/tsan.sh
 
 fuzz: lib
 	python3 tests/fuzz/driver.py --seconds $(FUZZ_SECONDS) --seed random --keep-going

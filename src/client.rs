@@ -2,7 +2,10 @@
 //! its first `Produce` or a consumer on `SubscribeConsumerTPList`.
 
 use std::ffi::{CStr, CString};
-use std::sync::OnceLock;
+// once_cell's OnceCell rather than std's OnceLock: the same acquire load to
+// read, and compiled with this crate, so a ThreadSanitizer build (where std
+// is not instrumented) sees the handover.
+use once_cell::sync::OnceCell;
 
 use parking_lot::Mutex;
 
@@ -27,9 +30,9 @@ pub struct Client {
     config: Mutex<Config>,
     /// Set once and never changed, so every call after the first reads it
     /// with one atomic load: no lock, no reference count.
-    role: OnceLock<Role>,
+    role: OnceCell<Role>,
     /// Serves admin and inspection calls made before the role is set.
-    helper: OnceLock<Helper>,
+    helper: OnceCell<Helper>,
     /// Whether the application takes part in rebalances (`application.rebalance`).
     application_rebalance: std::sync::atomic::AtomicBool,
     /// Logs, errors and statistics of the client's librdkafka instances.
@@ -49,8 +52,8 @@ impl Client {
         config.route_events(&events);
         Client {
             config: Mutex::new(config),
-            role: OnceLock::new(),
-            helper: OnceLock::new(),
+            role: OnceCell::new(),
+            helper: OnceCell::new(),
             application_rebalance: Default::default(),
             events,
         }

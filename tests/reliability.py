@@ -60,15 +60,15 @@ NOTES = """
   (`tests/c/tsan.sh`, on demand: our Rust code and crates, librdkafka,
   OpenSSL, zstd and zlib instrumented) it runs at 20000 a thread (160000
   messages), with `tests/c/cycles_test.c` (300 cycles) and `abi_test`,
-  and no race is reported. `tests/c/tsan.supp` suppresses, with the
-  reasons, what TSan misreads: first uses of a producer or consumer that
-  another thread created, published through Rust's `OnceLock` (std is
-  not instrumented here: no rust-src to rebuild it), and a lock-order
-  cycle inside librdkafka's consumer close that cannot close. Not seen by
-  TSan: std's own locks and `Once`, accesses made while a client is being
-  created, and paths these programs do not drive (admin, transactions,
-  batch calls, rebalances between several members). Helgrind does not
-  model futex-based locks (`OnceLock`, `parking_lot`): its hundred-odd
+  and no race is reported. `tests/c/tsan.supp` suppresses one report,
+  with the reason: a lock-order cycle inside librdkafka's consumer close
+  that cannot close. (A producer or consumer that one thread creates and
+  others use is published through once_cell's `OnceCell`, which is
+  instrumented; std's `OnceLock` was not, and TSan took the handover for
+  races.) Not seen by TSan: std's own locks (no rust-src here to rebuild
+  std instrumented), and paths these programs do not drive (admin,
+  transactions, batch calls, rebalances between several members).
+  Helgrind does not model futex-based locks (`parking_lot`): its hundred-odd
   reports on `build/concurrency_test 100` are not evidence either way.
 - **Memory**: `tests/c/cycles_test.c` makes, uses (3 messages each way,
   a commit, read back by the next cycle) and releases 10000 producers and
