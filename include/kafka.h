@@ -269,8 +269,9 @@ int CommitReport(void *cons, char *topics, uint32_t *topicslen, int32_t *partiti
 int CommitReportWait(void *cons, int32_t timeout_ms, char *topics, uint32_t *topicslen, int32_t *partitions, int64_t *offsets, int32_t *errors, int32_t *count, char *errtxt, int *plen);
 
 // Commits the offsets given as partition vectors (each the next offset to
-// read) and waits for the outcome; with count 0, the offsets stored for
-// the assignment. Returns 0, or the first failing partition's status.
+// read) and waits for the outcome, at most 10 s (-185 after that); with
+// count 0, the offsets stored for the assignment. Returns 0, or the first
+// failing partition's status.
 int CommitOffsets(void *cons, const char *topics, const int32_t *partitions, const int64_t *offsets, int32_t count, char *errtxt, int *plen);
 
 // Stores offsets (partition vectors; each the next offset to read, so
@@ -352,8 +353,10 @@ int Consume(void *cons, char *topic, uint32_t *topiclen, char *payload, uint32_t
 // Commits synchronously: the offsets in the list `subscr` (set with
 // `SetOffset`), or, when `subscr` is NULL, the consumed positions of the
 // current assignment. A committed offset is the next offset to read (last
-// consumed + 1). Does not take ownership of `subscr`. Returns librdkafka's
-// result (e.g. -168 when there is nothing to commit) or
+// consumed + 1). Does not take ownership of `subscr`. Waits at most 10 s
+// for the outcome (-185 when none came: the coordinator is unreachable;
+// the commit may still complete). Returns librdkafka's result (e.g. -168
+// when there is nothing to commit, or the first failing partition's) or
 // `KAFKA_ERR_BAD_HANDLE`.
 int Commit(void *cons, void *subscr);
 

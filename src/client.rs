@@ -2,6 +2,7 @@
 //! its first `Produce` or a consumer on `SubscribeConsumerTPList`.
 
 use std::ffi::{CStr, CString};
+use std::sync::Arc;
 // once_cell's OnceCell rather than std's OnceLock: the same acquire load to
 // read, and compiled with this crate, so a ThreadSanitizer build (where std
 // is not instrumented) sees the handover.
@@ -36,9 +37,10 @@ pub struct Client {
     /// Whether the application takes part in rebalances (`application.rebalance`).
     application_rebalance: std::sync::atomic::AtomicBool,
     /// Logs, errors and statistics of the client's librdkafka instances.
-    /// Declared last, so it is dropped after them; boxed, so its address
-    /// (their callbacks' opaque) stays put when the client moves.
-    events: Box<EventQueue>,
+    /// Declared last, so it is dropped after them; shared, so its address
+    /// (their callbacks' opaque) stays put when the client moves, and so a
+    /// consumer destroyed on a thread of its own keeps it alive.
+    events: Arc<EventQueue>,
 }
 
 impl Kind for Client {
@@ -47,7 +49,7 @@ impl Kind for Client {
 
 impl Client {
     pub fn new() -> Self {
-        let events = Box::<EventQueue>::default();
+        let events = Arc::<EventQueue>::default();
         let mut config = Config::new();
         config.route_events(&events);
         Client {
@@ -102,6 +104,11 @@ impl Client {
         }
     }
 
+    fn new_consumer(&self, config: &Config) -> Result<Consumer> {
+        let application_rebalance = self.application_rebalance.load(std::sync::atomic::Ordering::Relaxed);
+        Consumer::new(config, application_rebalance, Arc::clone(&self.events))
+    }
+
     /// The producer, created from the configuration on first use.
     pub fn producer(&self) -> Result<&Producer> {
         if let Some(role) = self.role.get() {
@@ -149,7 +156,7 @@ impl Client {
         match self.role.get() {
             Some(role) => as_consumer(role)?.subscribe(topics),
             None => {
-                let consumer = Consumer::new(&config, self.application_rebalance.load(std::sync::atomic::Ordering::Relaxed))?;
+                let consumer = self.new_consumer(&config)?;
                 consumer.subscribe(topics)?;
                 let _ = self.role.set(Role::Consumer(consumer));
                 Ok(())
@@ -165,7 +172,7 @@ impl Client {
         }
         let config = self.config.lock();
         if self.role.get().is_none() {
-            let consumer = Consumer::new(&config, self.application_rebalance.load(std::sync::atomic::Ordering::Relaxed))?;
+            let consumer = self.new_consumer(&config)?;
             let _ = self.role.set(Role::Consumer(consumer));
         }
         as_consumer(self.role.get().expect("role set under the config lock"))

@@ -14,6 +14,9 @@ use crate::error::{check, Error, Result};
 use crate::partition_list::{entry_of, Entry, RawList};
 use crate::producer::millis;
 
+/// The longest a synchronous commit waits for its outcome.
+pub const COMMIT_WAIT: Duration = Duration::from_secs(10);
+
 impl Consumer {
     /// Starts a commit of `offsets` (each the next offset to read), or of
     /// the stored offsets of the assignment when empty; its outcome comes
@@ -96,9 +99,48 @@ impl Consumer {
         self.need_group("CommitOffsets")?;
         let list = raw_list(offsets);
         let raw = if offsets.is_empty() { std::ptr::null() } else { list.0 as *const _ };
-        // SAFETY: rk is live; raw is NULL or our list, updated with results.
-        check(unsafe { rd::rd_kafka_commit(self.rk, raw, 0) })?;
-        first_entry_error(&list)
+        self.commit_and_wait(raw)
+    }
+
+    /// Commits `offsets` (NULL: the stored offsets of the assignment) and
+    /// waits for the outcome, at most `COMMIT_WAIT`: librdkafka's own
+    /// synchronous commit waits for a coordinator that is down until the
+    /// session times out (45 s by default).
+    pub(crate) fn commit_and_wait(&self, offsets: *const rd::rd_kafka_topic_partition_list_t) -> Result<()> {
+        // SAFETY: rk is live; the queue is ours (destroyed below: librdkafka
+        // keeps its own reference while the commit is in flight); offsets
+        // is NULL or a live list, copied; an event is ours to destroy.
+        unsafe {
+            let queue = rd::rd_kafka_queue_new(self.rk);
+            let err = rd::rd_kafka_commit_queue(self.rk, offsets, queue, None, std::ptr::null_mut());
+            let event = if err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+                rd::rd_kafka_queue_poll(queue, millis(COMMIT_WAIT))
+            } else {
+                std::ptr::null_mut()
+            };
+            rd::rd_kafka_queue_destroy(queue);
+            check(err)?;
+            if event.is_null() {
+                return Err(Error::kafka_with(
+                    rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED_OUT,
+                    format!(
+                        "the commit got no answer within {} s (is the group coordinator reachable?); it may \
+                         still complete",
+                        COMMIT_WAIT.as_secs()
+                    ),
+                ));
+            }
+            let outcome = check(rd::rd_kafka_event_error(event)).and_then(|()| {
+                let list = rd::rd_kafka_event_topic_partition_list(event);
+                if list.is_null() {
+                    return Ok(());
+                }
+                // The event keeps its list: look at a copy's entries.
+                first_entry_error(&RawList(rd::rd_kafka_topic_partition_list_copy(list)))
+            });
+            rd::rd_kafka_event_destroy(event);
+            outcome
+        }
     }
 
     /// Marks offsets (each the next offset to read: last processed + 1) as

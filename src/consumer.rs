@@ -200,6 +200,9 @@ pub struct Consumer {
     left_open: AtomicBool,
     /// The application's part in group rebalances.
     pub(crate) rebalance: crate::rebalance::Participation,
+    /// Where librdkafka's callbacks write (their opaque): kept until the
+    /// instance is destroyed, which may be on a thread of its own.
+    events: std::sync::Arc<crate::events::EventQueue>,
 }
 
 /// How long closing may wait to leave the group (and commit, with
@@ -217,7 +220,11 @@ impl Consumer {
     /// within a group, so without the application's `group.id` it gets a
     /// private one, with auto-commit off: such a consumer assigns
     /// partitions itself and never commits.
-    pub fn new(config: &Config, application_rebalance: bool) -> Result<Self> {
+    pub fn new(
+        config: &Config,
+        application_rebalance: bool,
+        events: std::sync::Arc<crate::events::EventQueue>,
+    ) -> Result<Self> {
         let has_group = config.get("group.id").is_some_and(|g| !g.is_empty());
         let store_on_handout = config.get("enable.auto.offset.store").as_deref() != Some("false");
         let conf = config.duplicate_raw();
@@ -266,6 +273,7 @@ impl Consumer {
             closed: AtomicBool::new(false),
             left_open: AtomicBool::new(false),
             rebalance: crate::rebalance::Participation::new(application_rebalance),
+            events,
         };
         // SAFETY: rk is live. Routes all events to the consumer queue.
         check(unsafe { rd::rd_kafka_poll_set_consumer(rk) })?;
@@ -491,8 +499,7 @@ impl Consumer {
         self.need_group("Commit")?;
         let snapshot = offsets.map(|list| list.snapshot());
         let raw = snapshot.as_ref().map_or(std::ptr::null(), |l| l.0 as *const _);
-        // SAFETY: rk is live; raw is NULL or our private copy.
-        check(unsafe { rd::rd_kafka_commit(self.rk, raw, 0) })
+        self.commit_and_wait(raw)
     }
 
     /// The group's committed offset for the first entry of `list`
@@ -590,27 +597,36 @@ impl Consumer {
     }
 }
 
-/// A consumer instance to destroy away from the caller's thread.
-struct Leftover(*mut rd::rd_kafka_t, *mut rd::rd_kafka_queue_t, *mut rd::rd_kafka_queue_t);
+/// A consumer instance to destroy away from the caller's thread, with the
+/// event queue its callbacks write to until then.
+struct Leftover(
+    *mut rd::rd_kafka_t,
+    *mut rd::rd_kafka_queue_t,
+    *mut rd::rd_kafka_queue_t,
+    std::sync::Arc<crate::events::EventQueue>,
+);
 
 // SAFETY: librdkafka instances and queues may be destroyed from any thread.
 unsafe impl Send for Leftover {}
 
 impl Leftover {
     fn destroy(self) {
-        // SAFETY: the last reference is gone; the queue goes before rk.
+        let Leftover(rk, commit_queue, consumer_queue, events) = self;
+        // SAFETY: the last reference is gone; the queues go before rk.
         unsafe {
-            rd::rd_kafka_queue_destroy(self.1);
-            rd::rd_kafka_queue_destroy(self.2);
-            rd::rd_kafka_destroy_flags(self.0, rd::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+            rd::rd_kafka_queue_destroy(commit_queue);
+            rd::rd_kafka_queue_destroy(consumer_queue);
+            rd::rd_kafka_destroy_flags(rk, rd::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         }
+        // Only now may the callbacks' queue go.
+        drop(events);
     }
 }
 
 impl Drop for Consumer {
     fn drop(&mut self) {
         let _ = self.close();
-        let leftover = Leftover(self.rk, self.commit_queue, self.consumer_queue);
+        let leftover = Leftover(self.rk, self.commit_queue, self.consumer_queue, std::sync::Arc::clone(&self.events));
         if self.left_open.load(Ordering::Acquire) {
             // librdkafka still waits for the group it could not leave, up
             // to session.timeout.ms: let that happen off the caller's thread.

@@ -65,7 +65,11 @@ impl MockCluster {
     pub fn set_leader(&self, topic: &CStr, partition: i32, id: i32) -> Result<()> {
         let id = self.broker(id)?;
         // librdkafka makes an unknown topic with partition + 1 partitions
-        // and aborts on counts it cannot allocate.
+        // and aborts on counts it cannot allocate; and its
+        // rd_kafka_mock_partition_get checks only the upper bound, so a
+        // negative partition writes through &partitions[-1] (heap
+        // corruption, a SIGSEGV much later: tests/fuzz/regressions/seed-14).
+        // Keep the lower bound.
         crate::admin::check_topic_name(&topic.to_string_lossy()).map_err(Error::invalid_argument)?;
         if !(0..crate::mock_cluster::MAX_PARTITIONS).contains(&partition) {
             return Err(Error::invalid_argument(format!(

@@ -310,6 +310,9 @@ fn every_blocking_call_keeps_its_bound_with_the_brokers_down() {
     assert_eq!(flush(p, 10_000), (0, 0));
     let cons = consumer(&m.bootstrap, "bounds", &[&topic], &[]);
     let _ = consume_n(cons, 1, Duration::from_secs(20));
+    // A long session: librdkafka alone would wait that long for the coordinator.
+    let patient = consumer(&m.bootstrap, "bounds-commit", &[&topic], &[("session.timeout.ms", "40000")]);
+    let _ = consume_n(patient, 1, Duration::from_secs(20));
     down(&m, 1);
     let ms = Duration::from_millis;
 
@@ -406,6 +409,11 @@ fn every_blocking_call_keeps_its_bound_with_the_brokers_down() {
         assert!(s.code != 0 && !s.text.is_empty(), "CommittedOffsets with the broker down: {s:?}");
     });
     within("Committed (5 s)", Duration::from_secs(5), || committed(cons, &topic, 0));
+    within("CommitOffsets (10 s)", Duration::from_secs(10), || {
+        let s = with_text(|e, l| unsafe { CommitOffsets(patient, t.as_ptr(), [0].as_ptr(), [1i64].as_ptr(), 1, e, l) });
+        assert!(s.code != 0 && !s.text.is_empty(), "CommitOffsets with the broker down: {s:?}");
+    });
+    within("UninitConsumer (10 s)", Duration::from_secs(10), || uninit_consumer(patient));
     within("Seek (5 s)", Duration::from_secs(5), || with_text(|e, l| unsafe { Seek(cons, t.as_ptr(), 0, -2, e, l) }));
     within("UninitConsumer (10 s)", Duration::from_secs(10), || uninit_consumer(cons));
 

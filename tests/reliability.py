@@ -43,17 +43,21 @@ NOTES = """
     aborts (`rd_calloc: Assertion 'p' failed`): the mock makes the unknown
     topic with partition + 1 partitions; the partition and the topic name
     are not checked as `MockCreateTopic` checks them.
-  - Once in about ten replays of
-    `tests/fuzz/regressions/seed-14-uninit-producer-segv.log`
-    (`tests/fuzz/driver.py --replay …`), `UninitProducer` died of SIGSEGV
-    (line 849 of the log); not reproduced under gdb.
+  - `MockSetLeader(m, "fz-a", -1, 2, …)` (any negative partition) made
+    librdkafka's mock write through `&partitions[-1]`
+    (`rd_kafka_mock_partition_get` checks only the upper bound): heap
+    corruption, and a SIGSEGV later in whatever touched the heap next
+    (`UninitProducer` freeing a client in about one replay of ten of
+    `tests/fuzz/regressions/seed-14-uninit-producer-segv.log`). Refused
+    with -301 since `MockSetLeader` checks the partition.
 - **Bounds beyond the header's words**: with the brokers down,
   `Flush(-1)` and `UninitProducer` return after `message.timeout.ms` plus
   up to `reconnect.backoff.max.ms` (10 s by default; 7 s measured with a
   2 s message timeout), because librdkafka checks timeouts when its broker
-  thread wakes from the reconnect backoff. `Commit` and `CommitOffsets` have
-  no timeout argument and wait `session.timeout.ms` (45 s by default) for a
-  coordinator that is down, then return -180.
+  thread wakes from the reconnect backoff. `Commit` and `CommitOffsets`
+  (no timeout argument) wait at most 10 s for a coordinator that is down,
+  then return -185; librdkafka alone waits `session.timeout.ms` (45 s by
+  default).
 - **Concurrency**: `tests/c/concurrency_test.c` checks ids, reports and
   consumed messages, natively in `make test` (2000 a thread) and under
   valgrind's memcheck (50 a thread). Under ThreadSanitizer

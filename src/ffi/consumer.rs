@@ -126,8 +126,10 @@ pub unsafe extern "C" fn Consume(
 /// Commits synchronously: the offsets in the list `subscr` (set with
 /// `SetOffset`), or, when `subscr` is NULL, the consumed positions of the
 /// current assignment. A committed offset is the next offset to read (last
-/// consumed + 1). Does not take ownership of `subscr`. Returns librdkafka's
-/// result (e.g. -168 when there is nothing to commit) or
+/// consumed + 1). Does not take ownership of `subscr`. Waits at most 10 s
+/// for the outcome (-185 when none came: the coordinator is unreachable;
+/// the commit may still complete). Returns librdkafka's result (e.g. -168
+/// when there is nothing to commit, or the first failing partition's) or
 /// `KAFKA_ERR_BAD_HANDLE`.
 #[no_mangle]
 pub unsafe extern "C" fn Commit(cons: *mut c_void, subscr: *mut c_void) -> c_int {
