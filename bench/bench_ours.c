@@ -159,6 +159,8 @@ static void mode_produce(const struct opts *o, const char *mode, int apl, int in
     r.reported = r.failed = r.calls = 0;
     r.wait_ns = 0;
     long queue_full = 0;
+    struct rss_trace tr;
+    rss_trace_init(&tr, o);
 
     CALLGRIND_ZERO_STATS;
     uint64_t t0 = now_ns();
@@ -170,14 +172,15 @@ static void mode_produce(const struct opts *o, const char *mode, int apl, int in
         }
         if (interleave && i + 1 - r.reported >= cap)
             collect_now(h, &r, cap);
+        rss_trace_at(&tr, i + 1);
     }
     while (r.reported < o->n)
         collect(h, &r, cap);
     uint64_t t1 = now_ns();
 
-    char extra_out[200];
-    snprintf(extra_out, sizeof extra_out, "failed=%ld dr_calls=%ld dr_cap=%d dr_ms=%.1f queue_full=%ld", r.failed,
-             r.calls, cap, (double)r.wait_ns / 1e6, queue_full);
+    char extra_out[2400], trace[2100];
+    snprintf(extra_out, sizeof extra_out, "failed=%ld dr_calls=%ld dr_cap=%d dr_ms=%.1f queue_full=%ld%s", r.failed,
+             r.calls, cap, (double)r.wait_ns / 1e6, queue_full, rss_trace_text(&tr, trace, sizeof trace));
     print_throughput(SIDE, o, mode, o->n, (double)(t1 - t0) / 1e9, extra_out);
     int rc = UninitProducer(h);
     if (rc != 0)
@@ -232,6 +235,8 @@ static void mode_consume(const struct opts *o)
     consumer_open(&c, o, "earliest");
     uint64_t start = now_ns(), t0 = 0, joined = 0, sum = 0;
     long got = 0;
+    struct rss_trace tr;
+    rss_trace_init(&tr, o);
     while (got < o->n) {
         uint32_t paylen;
         int32_t partition;
@@ -248,10 +253,12 @@ static void mode_consume(const struct opts *o)
             t0 = now_ns();
         }
         sum += (unsigned char)c.payload[paylen - 1];
+        rss_trace_at(&tr, got);
     }
     uint64_t t1 = now_ns();
-    char extra[96];
-    snprintf(extra, sizeof extra, "join_s=%.3f checksum=%" PRIu64, (double)(joined - start) / 1e9, sum);
+    char extra[2200], trace[2100];
+    snprintf(extra, sizeof extra, "join_s=%.3f checksum=%" PRIu64 "%s", (double)(joined - start) / 1e9, sum,
+             rss_trace_text(&tr, trace, sizeof trace));
     print_throughput(SIDE, o, o->prefetch > 0 ? "consume-prefetched" : "consume", o->n - 1, (double)(t1 - t0) / 1e9, extra);
     UninitConsumer(c.h);
 }

@@ -15,12 +15,14 @@ PATH, with 100-byte messages:
                    pyarrow's conversion is not what is timed).
   columns-bare     the same with headers=False.
 Consumers assign every partition of TOPIC from the beginning; they are timed
-from the first message to the N-th. -W: sleep that long after the first
+from the first message to the N-th. -R SAMPLES: also the current RSS (KiB)
+each time another N/SAMPLES messages are through, as rss_trace=a,b,... -W: sleep that long after the first
 message (with the -C settings that let librdkafka prefetch everything), so
 that the calls alone are timed. -C settings go to consumers of both
 packages alike. Prints one RESULT line (side=py-IMPL).
 """
 import argparse
+import os
 import sys
 import time
 import uuid
@@ -30,15 +32,36 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "build" / "python" / "site"))  # tests/python/conftest.py installs the wheel there
 
 VALUE = b"x" * 100
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+class Trace:
+    """The current RSS each time another n/samples messages are through."""
+
+    def __init__(self, n, samples):
+        self.step = n // samples if samples else 0
+        self.next = self.step or float("inf")  # no samples: never
+        self.kib = []
+
+    def at(self, done):
+        while done >= self.next:
+            with open("/proc/self/statm") as f:
+                self.kib.append(int(f.read().split()[1]) * PAGE_KIB)
+            self.next += self.step
+
+    def text(self):
+        return f" rss_trace={','.join(map(str, self.kib))}" if self.kib else ""
+
 
 
 def produce(mod, args):
     p = mod.Producer({"bootstrap.servers": args.bootstrap, "acks": "all"})
     p.produce(args.topic, VALUE)  # connects, as the C drivers' warm-up message
     p.flush(30)
-    topic, n = args.topic, args.n
+    topic, n, trace = args.topic, args.n, args.trace
+    every = trace.step or n
     start = time.perf_counter()
-    for _ in range(n):
+    for i in range(n):
         while True:
             try:
                 p.produce(topic, VALUE)
@@ -46,6 +69,8 @@ def produce(mod, args):
             except BufferError:
                 p.poll(0.01)
         p.poll(0)
+        if i % every == every - 1:
+            trace.at(i + 1)
     left = p.flush(120)
     secs = time.perf_counter() - start
     if left:
@@ -82,6 +107,7 @@ def consume(mod, args):
     got, start = 0, time.perf_counter()
     while got < args.n - first:
         got += read(1.0)
+        args.trace.at(first + got)
     secs = time.perf_counter() - start
     c.close()
     return got, secs
@@ -97,7 +123,9 @@ def main():
     ap.add_argument("-g", dest="group")
     ap.add_argument("-W", dest="prefetch", type=float, default=0)
     ap.add_argument("-C", dest="conf", action="append", default=[])
+    ap.add_argument("-R", dest="samples", type=int, default=0)
     args = ap.parse_args()
+    args.trace = Trace(args.n, args.samples)
     if args.impl == "confluent_kafka" and args.path.startswith("columns"):
         ap.error("consume_columns is kafkaso's")
     mod = __import__(args.impl)
@@ -106,7 +134,7 @@ def main():
     version = mod.version()  # confluent-kafka 2.16 gives the string alone
     version = version[0] if isinstance(version, tuple) else version
     print(f"RESULT side=py-{args.impl} mode={mode} n={n} size=100 secs={secs:.6f} msgs_s={n / secs:.1f} "
-          f"version={version}")
+          f"version={version}{args.trace.text()}")
 
 
 if __name__ == "__main__":

@@ -350,18 +350,24 @@ def main(data):
         w("")
 
     # -------------------------------------------------------- rss trace --
-    trace_rows = [("ProduceBatch", "rsstrace-produce-ours-batch"), ("raw producev + poll", "rsstrace-produce-raw"),
-                  ("ConsumeBatch", "rsstrace-consume-ours-batch"), ("raw consumer_poll", "rsstrace-consume-raw")]
+    trace_rows = [("Produce + DeliveryReportWait", "rsstrace-produce-ours"), ("ProduceBatch", "rsstrace-produce-ours-batch"),
+                  ("raw producev + poll", "rsstrace-produce-raw"), ("Consume", "rsstrace-consume-ours"),
+                  ("ConsumeBatch", "rsstrace-consume-ours-batch"), ("raw consumer_poll", "rsstrace-consume-raw"),
+                  ("Python: kafkaso produce() + poll(0)", "rsstrace-py-produce"),
+                  ("Python: kafkaso poll()", "rsstrace-py-poll"),
+                  ("Python: kafkaso consume_columns(1000)", "rsstrace-py-columns")]
     for t in targets:
         have = [(label, get(t, key)) for label, key in trace_rows if get(t, key)]
         if not have:
             continue
-        w(f"## Memory over a long run: current RSS through the batch paths ({TARGET_NAMES[t]})")
+        w(f"## Memory over a long run: current RSS through every path ({TARGET_NAMES[t]})")
         w("")
         w("Current RSS (`/proc/self/statm`, MiB) sampled 20 times, at every twentieth of the run, one run "
-          "each; 100-byte messages, the batch paths at their per-call size, reports taken after every call. "
-          "*growth* is the last sample minus the sample at one quarter of the run (after librdkafka's queues "
-          "have filled to their steady size).")
+          "each; 100-byte messages. C: `Produce` with `DeliveryReportWait(…, 0)` whenever 8192 reports are "
+          "outstanding, `Consume` into fixed buffers, the batch paths at their per-call size with reports taken "
+          "after every call. Python (`bench/python_bench.py -R 20`): a Python process, so its first sample "
+          "includes the interpreter. *growth* is the last sample minus the sample at one quarter of the run "
+          "(after librdkafka's queues have filled to their steady size).")
         w("")
         w("| path | N | msg/s | first | ¼ | ½ | ¾ | last | peak | growth ¼→end |")
         w("|---|---|---|---|---|---|---|---|---|---|")

@@ -321,13 +321,23 @@ pyck_rows() {
 # that the consume run then reads.
 rss_trace_rows() {
   local n=$RSS_LONG_N
-  log "$TARGET: RSS trace over $n messages (batch paths and raw)"
+  log "$TARGET: RSS trace over $n messages (single and batch paths, and raw)"
   for side in ours raw; do
     "$RAW" mktopic -b "$BOOT" -t "bench-rss-$side" -p 6
   done
   record "rsstrace-produce-ours-batch" 1 "$OURS" produce-batch -b "$BOOT" -t bench-rss-ours -n "$n" -s 100 -N "$PER_CALL" -R 20
   record "rsstrace-consume-ours-batch" 1 "$OURS" consume-batch -b "$BOOT" -t bench-rss-ours -n "$n" -s 100 -N "$PER_CALL" -R 20 \
     -g "bench-$$-rsstrace-ours" "${CONSUME_CONF[@]}"
+  record "rsstrace-produce-ours" 1 "$OURS" produce-interleaved -b "$BOOT" -t bench-rss-ours -n "$n" -s 100 -R 20
+  record "rsstrace-consume-ours" 1 "$OURS" consume -b "$BOOT" -t bench-rss-ours -n "$n" -s 100 -R 20 \
+    -g "bench-$$-rsstrace-ours-single" "${CONSUME_CONF[@]}"
+  # The Python package's paths: produce()+poll(0), poll(), consume_columns(1000).
+  make -s python-site
+  record "rsstrace-py-produce" 1 python3 bench/python_bench.py kafkaso produce -b "$BOOT" -t bench-rss-ours -n "$n" -R 20
+  for path in poll columns; do
+    record "rsstrace-py-$path" 1 python3 bench/python_bench.py kafkaso "$path" -b "$BOOT" -t bench-rss-ours -n "$n" \
+      -R 20 -g "bench-$$-rsstrace-py-$path" "${CONSUME_CONF[@]}"
+  done
   record "rsstrace-produce-raw" 1 "$RAW" produce -b "$BOOT" -t bench-rss-raw -n "$n" -s 100 -R 20
   record "rsstrace-consume-raw" 1 "$RAW" consume -b "$BOOT" -t bench-rss-raw -n "$n" -s 100 -R 20 \
     -g "bench-$$-rsstrace-raw" "${CONSUME_CONF[@]}"
