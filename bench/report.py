@@ -335,7 +335,9 @@ def main(data):
           "rows) from the beginning with the same settings for both packages (`fetch.queue.backoff.ms=10`), "
           "timed from the first message; *prefetched* rows first let librdkafka fetch everything (as the C "
           "prefetched rows), so that they time the calls alone. `consume_columns` returns `Columns` here "
-          "(`consume_columns_raw`), so pyarrow's conversion is not what is timed. Targets from issue 11.")
+          "(`consume_columns_raw`), so pyarrow's conversion is not what is timed. These runs are not pinned "
+          "to a CPU (the C rows are): a Python client's main thread and its librdkafka threads sharing one "
+          "CPU made the runs of either package bimodal. Targets from issue 11.")
         w("")
         w("| path | N | confluent-kafka msg/s | kafkaso msg/s | **kafkaso / confluent-kafka** | target |")
         w("|---|---|---|---|---|---|")

@@ -17,8 +17,8 @@
 #   BENCH_RSS_N="200000 1000000"      message counts of the memory rows
 #   BENCH_RSS_LONG_N=10000000         messages of the long RSS-trace rows
 #                        (batch paths and raw, real broker only)
-#   BENCH_PY_N=200000    messages per run of the Python rows (ctypes, and
-#                        kafkaso against confluent-kafka)
+#   BENCH_PY_N=200000    messages per run of the Python ctypes rows
+#   BENCH_PYCK_N=1000000 messages per run of kafkaso against confluent-kafka
 #   BENCH_PER_CALL=1000  messages per ProduceBatch / ConsumeBatch call
 #   BENCH_CALLGRIND_N=20000           messages per callgrind run (mock)
 #   BENCH_PREFETCH_WAIT=3             seconds of prefetch (consume-prefetched)
@@ -42,13 +42,13 @@ if [ "$QUICK" = 1 ]; then
   LAT_SECONDS=${BENCH_LAT_SECONDS:-2}; LAT_RUNS=${BENCH_LAT_RUNS:-1}
   RSS_NS=${BENCH_RSS_N:-"50000 200000"}; CG_N=${BENCH_CALLGRIND_N:-5000}
   PF_WAIT=${BENCH_PREFETCH_WAIT:-2}
-  RSS_LONG_N=${BENCH_RSS_LONG_N:-1000000}; PY_N=${BENCH_PY_N:-50000}
+  RSS_LONG_N=${BENCH_RSS_LONG_N:-1000000}; PY_N=${BENCH_PY_N:-50000}; PYCK_N=${BENCH_PYCK_N:-200000}
 else
   RUNS=${BENCH_RUNS:-7}; N=${BENCH_N:-1000000}
   LAT_SECONDS=${BENCH_LAT_SECONDS:-5}; LAT_RUNS=${BENCH_LAT_RUNS:-5}
   RSS_NS=${BENCH_RSS_N:-"200000 1000000"}; CG_N=${BENCH_CALLGRIND_N:-20000}
   PF_WAIT=${BENCH_PREFETCH_WAIT:-3}
-  RSS_LONG_N=${BENCH_RSS_LONG_N:-10000000}; PY_N=${BENCH_PY_N:-200000}
+  RSS_LONG_N=${BENCH_RSS_LONG_N:-10000000}; PY_N=${BENCH_PY_N:-200000}; PYCK_N=${BENCH_PYCK_N:-1000000}
 fi
 PER_CALL=${BENCH_PER_CALL:-1000}
 LAT_RATE=${BENCH_LAT_RATE:-1000}
@@ -294,12 +294,14 @@ py_rows() {
 
 # The Python package against confluent-kafka-python (bench/python_bench.py),
 # on the real broker, same topics and consumer settings for both packages.
+# Not pinned: a Python client's main thread and its librdkafka threads on
+# one CPU made runs bimodal (0.5x-2x), whichever the package.
 pyck_rows() {
-  local runs=$((RUNS < 5 ? RUNS : 5)) n=$PY_N
+  local runs=$((RUNS < 5 ? RUNS : 5)) n=$PYCK_N
   local cn; cn=$(consume_n 100); [ "$n" -gt "$cn" ] && n=$cn
   log "$TARGET: kafkaso vs confluent-kafka, $n x 100 B, $runs runs"
   make -s python-site
-  local pb=(python3 bench/python_bench.py)
+  local pb=(python3 bench/python_bench.py) CLIENT=()
   for ((r = 0; r <= runs; r++)); do
     for row in $(rotate "$r" ck-produce ks-produce ck-poll ks-poll ck-consume ks-consume ks-columns ks-columns-bare \
                  ck-consume-pf ks-consume-pf ks-columns-pf); do
@@ -404,7 +406,7 @@ fi
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "command=$(env | grep -E '^(BENCH_[A-Z_]+|KAFKA_BOOTSTRAP)=' | grep -v BENCH_DRIVER_TIMEOUT | sort | tr '\n' ' ')make bench"
   echo "pinning=$PIN_DESC"
-  echo "settings=runs=$RUNS n=$N per_call=$PER_CALL py_n=$PY_N rss_long_n=$RSS_LONG_N lat_rate=$LAT_RATE lat_seconds=$LAT_SECONDS lat_runs=$LAT_RUNS rss_n=$RSS_NS callgrind_n=$CG_N prefetch_wait=$PF_WAIT quick=$QUICK"
+  echo "settings=runs=$RUNS n=$N per_call=$PER_CALL py_n=$PY_N pyck_n=$PYCK_N rss_long_n=$RSS_LONG_N lat_rate=$LAT_RATE lat_seconds=$LAT_SECONDS lat_runs=$LAT_RUNS rss_n=$RSS_NS callgrind_n=$CG_N prefetch_wait=$PF_WAIT quick=$QUICK"
 } >"$DATA/machine.txt"
 
 for TARGET in $TARGETS; do
