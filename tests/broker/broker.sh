@@ -410,6 +410,12 @@ EOF
       if ! port_open "${bports[$((i - 1))]}" ||
         ! grep -q 'Kafka Server started' "$nd/kafka.log" 2>/dev/null; then
         ready=0
+      elif [ "$n" -gt 1 ] && command -v kcat >/dev/null &&
+        ! kcat -L -b "127.0.0.1:${bports[$((i - 1))]}" -m 2 2>/dev/null | grep -q "^ $n brokers:"; then
+        # Not every node knows the others yet: a client would drop the
+        # brokers missing from its answer, requests in flight to them
+        # included ("Broker handle destroyed without termination").
+        ready=0
       fi
     done
     [ "$ready" = 1 ] && break
