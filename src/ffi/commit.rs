@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use libc::{c_char, c_int, c_void};
 
-use super::arrays::{input_count, input_offsets, input_partitions, timeout, PartitionsOut};
-use super::{guard, output_array, output_bytes, required, ErrorText};
+use super::arrays::{input_offsets, input_partitions, timeout, PartitionsOut};
+use super::{guard, ErrorText};
 use crate::client::Client;
 use crate::consumer_control::OFFSET_INVALID;
 use crate::error::{Error, Result, KAFKA_ERR_TOO_SMALL};
@@ -98,22 +98,17 @@ unsafe fn serve_commit_reports(
     errors: *mut i32,
     count: *mut i32,
 ) -> Result<c_int> {
-    let text_len = required(topicslen, "topicslen")?;
-    let count = required(count, "count")?;
-    let capacity = input_count(*count, "*count")?;
-    let text = output_bytes(topics, *text_len as usize, "topics")?;
-    let partitions = output_array(partitions, capacity, "partitions")?;
-    let offsets = output_array(offsets, capacity, "offsets")?;
-    let errors = output_array(errors, capacity, "errors")?;
+    let out = PartitionsOut::checked(topics, topicslen, partitions, offsets, errors, count)?;
+    let (text_room, capacity) = (*topicslen as usize, *count as usize);
     let client = registry::get::<Client>(cons)?;
     let Some(consumer) = client.existing_consumer()? else {
-        (*text_len, *count) = (0, 0);
-        return Ok(0);
+        return out.write(&[]);
     };
+    // Take only what fits: the rest stays for the next call.
     let (mut used, mut n, mut refused) = (0usize, 0usize, None);
     let taken = consumer.take_commit_reports(wait, |e| {
         let extra = if n == 0 { e.topic.len() } else { e.topic.len() + 1 };
-        if n == capacity || used + extra > text.len() {
+        if n == capacity || used + extra > text_room {
             if n == 0 && capacity > 0 {
                 refused = Some(e.topic.len());
             }
@@ -123,24 +118,12 @@ unsafe fn serve_commit_reports(
         n += 1;
         true
     });
-    let names = taken.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>().join("\n");
-    text[..names.len()].copy_from_slice(names.as_bytes());
-    if let Some(slot) = text.get_mut(names.len()) {
-        *slot = 0;
-    }
-    for (i, e) in taken.iter().enumerate() {
-        partitions[i] = e.partition;
-        offsets[i] = e.offset;
-        errors[i] = e.status;
-    }
-    *text_len = names.len() as u32;
-    *count = taken.len() as i32;
     match refused {
         Some(needed) if taken.is_empty() => {
-            *text_len = needed as u32;
-            Err(Error::new(KAFKA_ERR_TOO_SMALL, ""))
+            *topicslen = needed as u32;
+            Err(Error::new(KAFKA_ERR_TOO_SMALL, format!("the first outcome's topic name needs {needed} bytes")))
         }
-        _ => Ok(0),
+        _ => out.write(&taken),
     }
 }
 
