@@ -10,6 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "apl"))
 from na import NA, NULL  # noqa: E402,F401
@@ -23,6 +25,45 @@ TEXT = 4096  # errtxt capacity
 
 def load():
     return NA(LIB)
+
+
+def broker_address():
+    """$KAFKA_BOOTSTRAP. Without it the test is skipped, or fails where a
+    broker must be there (KAFKA_REQUIRE_BROKER=1, as `make test` sets)."""
+    address = os.environ.get("KAFKA_BOOTSTRAP", "").strip()
+    if not address:
+        if os.environ.get("KAFKA_REQUIRE_BROKER") == "1":
+            pytest.fail("KAFKA_BOOTSTRAP is not set but KAFKA_REQUIRE_BROKER=1: run `make test`")
+        pytest.skip("KAFKA_BOOTSTRAP not set")
+    return address
+
+
+def read_to_end(bootstrap, topic, partitions, isolation="read_uncommitted", timeout=60):
+    """Every message of topic up to its end now, as (partition, offset,
+    value), through kafkaso, and the errors met meanwhile. The end is the
+    high watermark, or for read_committed the last stable offset."""
+    from kafkaso import OFFSET_BEGINNING, Consumer, TopicPartition
+    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("read-back"),
+                       "isolation.level": isolation, "enable.auto.commit": False})
+    parts = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)]
+    ends = [reader.get_watermark_offsets(tp, 10)[1] for tp in parts]
+    reader.assign(parts)
+    got, errors, deadline = [], [], time.monotonic() + timeout
+
+    def done():
+        return all(end == 0 or at.offset >= end for at, end in zip(reader.position(parts), ends))
+
+    try:
+        while not done() and time.monotonic() < deadline:
+            for m in reader.consume(500, 0.5):
+                if m.error() is None:
+                    got.append((m.partition(), m.offset(), m.value()))
+                else:
+                    errors.append(m.error())
+        assert done(), f"{topic}: not read to {ends} within {timeout} s"
+    finally:
+        reader.close()
+    return got, errors
 
 
 def unique(prefix):

@@ -7,17 +7,13 @@ import uuid
 
 import pytest
 from kafkaso import OFFSET_INVALID, Consumer, KafkaError, KafkaException, MockCluster, Producer, TopicPartition, version
+from realkafka import broker_address
 
 
 @pytest.fixture(scope="module", params=["mock", "broker"])
 def bootstrap(request):
     if request.param == "broker":
-        address = os.environ.get("KAFKA_BOOTSTRAP")
-        if not address:
-            if os.environ.get("KAFKA_REQUIRE_BROKER") == "1":
-                pytest.fail("KAFKA_BOOTSTRAP is not set but KAFKA_REQUIRE_BROKER=1: run `make test`")
-            pytest.skip("KAFKA_BOOTSTRAP not set")
-        yield address
+        yield broker_address()
     else:
         with MockCluster() as cluster:
             yield cluster.bootstrap

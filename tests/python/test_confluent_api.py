@@ -2,23 +2,18 @@
 API and run with `confluent_kafka` and with `kafkaso` on the real broker
 (KAFKA_BOOTSTRAP); whatever confluent-kafka passes, kafkaso must pass."""
 import importlib
-import os
 import time
 import uuid
 
 import pytest
+from realkafka import broker_address
 
 IMPLEMENTATIONS = ["confluent_kafka", "kafkaso"]
 
 
 @pytest.fixture(scope="module")
 def bootstrap():
-    address = os.environ.get("KAFKA_BOOTSTRAP")
-    if not address:
-        if os.environ.get("KAFKA_REQUIRE_BROKER") == "1":
-            pytest.fail("KAFKA_BOOTSTRAP is not set but KAFKA_REQUIRE_BROKER=1: run `make test`")
-        pytest.skip("KAFKA_BOOTSTRAP not set")
-    return address
+    return broker_address()
 
 
 @pytest.fixture(params=IMPLEMENTATIONS)

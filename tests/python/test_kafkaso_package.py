@@ -16,6 +16,7 @@ import pytest
 import kafkaso
 from kafkaso._kafka import ffi, lib
 from kafkaso.admin import AdminClient, NewTopic
+from realkafka import broker_address
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bindings" / "python"))
@@ -23,12 +24,7 @@ from _cdef import exported_names  # noqa: E402
 
 
 def bootstrap():
-    address = os.environ.get("KAFKA_BOOTSTRAP")
-    if not address:
-        if os.environ.get("KAFKA_REQUIRE_BROKER") == "1":
-            pytest.fail("KAFKA_BOOTSTRAP is not set but KAFKA_REQUIRE_BROKER=1: run `make test`")
-        pytest.skip("KAFKA_BOOTSTRAP not set")
-    return address
+    return broker_address()
 
 
 def test_the_declarations_are_the_header_and_describe_lists_the_same_exports():

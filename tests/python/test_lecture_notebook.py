@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from realkafka import broker_address
 
 HERE = Path(__file__).resolve().parent
 SITE = HERE.parents[1] / "build" / "python" / "site"
@@ -20,11 +21,7 @@ SITE = HERE.parents[1] / "build" / "python" / "site"
 
 @pytest.mark.parametrize("module", ["confluent_kafka", "kafkaso"])
 def test_the_notebook_runs_unchanged(module, tmp_path):
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP")
-    if not bootstrap:
-        if os.environ.get("KAFKA_REQUIRE_BROKER") == "1":
-            pytest.fail("KAFKA_BOOTSTRAP is not set but KAFKA_REQUIRE_BROKER=1: run `make test`")
-        pytest.skip("KAFKA_BOOTSTRAP not set")
+    bootstrap = broker_address()
     run = uuid.uuid4().hex[:8]
     names = {n: f"{n}-{run}" for n in ("test1p", "test2p", "test2die")}
     source = (HERE / "lecture_notebook.py").read_text()

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from kafkaso import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from kafkaso import Consumer, Producer, TopicPartition
 from kafkaso.admin import AdminClient, NewTopic
+from realkafka import read_to_end
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "").strip()
 HERE = Path(__file__).resolve().parent
@@ -90,29 +91,10 @@ def start_child(group, txn_id, source, sink, pace):
     return proc, watchdog
 
 
-def read_all(topic, isolation, timeout=30):
-    """Every message of topic up to its end now, as (partition, offset,
-    value). The end is the high watermark, or for read_committed the last
-    stable offset (an open transaction's first offset)."""
-    reader = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"reader-{uuid.uuid4().hex[:8]}",
-                       "isolation.level": isolation, "enable.auto.commit": False})
-    parts = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(PARTS)]
-    # (Not enable.partition.eof: kafkaso's EOF message does not say which partition.)
-    ends = [reader.get_watermark_offsets(tp, 10)[1] for tp in parts]
-    reader.assign(parts)
-    got, deadline = [], time.monotonic() + timeout
-
-    def done():
-        return all(end == 0 or at.offset >= end for at, end in zip(reader.position(parts), ends))
-
-    try:
-        while not done() and time.monotonic() < deadline:
-            for m in reader.consume(500, 0.5):
-                assert m.error() is None, m.error()
-                got.append((m.partition(), m.offset(), m.value()))
-        assert done(), f"{topic}: not read to {ends} within {timeout} s"
-    finally:
-        reader.close()
+def read_all(topic, isolation):
+    """Every message of topic up to its end now; no error may come."""
+    got, errors = read_to_end(BOOTSTRAP, topic, PARTS, isolation, timeout=30)
+    assert errors == [], errors
     return got
 
 
@@ -176,7 +158,7 @@ def test_consume_transform_produce_is_exactly_once_across_sigkill():
     try:
         parts = [TopicPartition(source, p) for p in range(PARTS)]
         ends = [check.get_watermark_offsets(tp, 10)[1] for tp in parts]
-        check.assign(parts)  # kafkaso's committed() needs a consumer that subscribed or assigned
+        check.assign(parts)
         offsets = [tp.offset for tp in check.committed(parts, 10)]
     finally:
         check.close()
