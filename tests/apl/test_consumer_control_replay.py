@@ -203,7 +203,7 @@ def test_buffers_grow_on_too_small(kafka, cluster, topics, monkeypatch):
     assert consumer.close() == 0
 
 
-def test_application_rebalance(kafka, cluster, topics):
+def test_application_rebalance(kafka, cluster, topics, monkeypatch):
     """application.rebalance: consume returns 3 when the group assigns or
     revokes, rebalance names the partitions, and while a revoke waits the
     partitions are still assigned, so a commit covers what was consumed:
@@ -236,6 +236,13 @@ def test_application_rebalance(kafka, cluster, topics):
     first = Consumer(kafka, conf)
     assert first.subscribe(topic)[0] == 0
     assert until_rebalance(first)[:2] == (1, both)
+    # Asked again with room for 1 entry and 1 byte: ¯304, then the sizes the library names.
+    monkeypatch.setattr(Kafka, "CAP", 1)
+    start = len(kafka.trace)
+    rc, kind, table = first.rebalance()
+    assert (rc, kind, sorted(tuple(row) for row in table)) == (0, 1, both)
+    assert [r[0] for name, _, r in kafka.trace[start:] if name == "Rebalance"][0] == -304
+    monkeypatch.setattr(Kafka, "CAP", None)
     assert len(read(first, 10)) == 10
     second = Consumer(kafka, conf)
     assert second.subscribe(topic)[0] == 0

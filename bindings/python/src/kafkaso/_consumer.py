@@ -35,6 +35,9 @@ _SERVE_S = 0.1
 _now = time.monotonic
 
 
+_COMMITS = 64  # commit outcomes taken per library call
+
+
 class _Batch:
     """ConsumeBatch's output buffers, kept and grown as messages need."""
 
@@ -308,12 +311,16 @@ class Consumer(Client):
         """Takes the outcomes of asynchronous commits from the library (which
         keeps them until asked) and hands them to on_commit(err, partitions),
         one call for what came together."""
-        outcomes = output_vectors(lib.CommitReportWait, self._h, wait_ms)
         on_commit = self._callbacks.get("on_commit")
-        if not outcomes or on_commit is None:
-            return
-        errors = [tp.error for tp in outcomes if tp.error is not None]
-        on_commit(errors[0] if errors else None, [tp for tp in outcomes if tp.topic])
+        while True:
+            # Small buffers, since this runs before every fetch; what does not fit waits.
+            outcomes = output_vectors(lib.CommitReportWait, self._h, wait_ms, capacity=_COMMITS)
+            if outcomes and on_commit is not None:
+                errors = [tp.error for tp in outcomes if tp.error is not None]
+                on_commit(errors[0] if errors else None, [tp for tp in outcomes if tp.topic])
+            if len(outcomes) < _COMMITS:
+                return
+            wait_ms = 0
 
     def _stale(self) -> bool:
         """Whether the library has not been called for long enough that a
